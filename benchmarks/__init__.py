@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m benchmarks <name>`; results are ratios and per-item times."""

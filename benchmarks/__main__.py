@@ -1,0 +1,23 @@
+"""Run a benchmark: `python -m benchmarks validate --rules 1000`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import validate_bench
+
+BENCHES = {"validate": validate_bench}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    sub = parser.add_subparsers(dest="bench", required=True)
+    for name, module in BENCHES.items():
+        module.add_arguments(sub.add_parser(name, help=module.__doc__.splitlines()[0]))
+    args = parser.parse_args(argv)
+    return BENCHES[args.bench].run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

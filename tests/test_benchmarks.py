@@ -1,0 +1,11 @@
+"""The benchmark harness runs (its timings are reported by `python -m benchmarks`, not asserted)."""
+
+from __future__ import annotations
+
+from benchmarks.__main__ import main
+
+
+def test_validate_benchmark_runs_on_generated_rules(capsys):
+    assert main(["validate", "--rules", "25", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "25 rules" in out and "ms/rule" in out

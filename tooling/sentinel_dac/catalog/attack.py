@@ -1,0 +1,65 @@
+"""MITRE ATT&CK (Enterprise) and ATLAS lookups, from the tables in data/attack/.
+
+The tables are MITRE's published data reduced to what rule validation needs;
+see data/attack/README.md for provenance and MITRE's notices.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Technique:
+    id: str
+    name: str
+    tactics: tuple[str, ...]
+    revoked: bool
+    deprecated: bool
+    revoked_by: str | None
+    parent: str | None
+
+
+def _data(name: str) -> Any:
+    return json.loads(resources.files(__package__).joinpath(f"data/attack/{name}").read_text(encoding="utf-8"))
+
+
+@cache
+def techniques() -> dict[str, Technique]:
+    """ATT&CK Enterprise techniques and sub-techniques by id (revoked ones included)."""
+    out = {}
+    for t in _data("attack-enterprise.json")["techniques"]:
+        out[t["id"]] = Technique(
+            id=t["id"],
+            name=t["name"],
+            tactics=tuple(t.get("tactics") or ()),
+            revoked=bool(t.get("revoked")),
+            deprecated=bool(t.get("deprecated")),
+            revoked_by=t.get("revoked_by"),
+            parent=t.get("subtechnique_of"),
+        )
+    return out
+
+
+@cache
+def sentinel_tactics() -> tuple[str, ...]:
+    """Tactic names Sentinel's rule templates accept."""
+    return tuple(_data("sentinel-tactics.json")["accepted"])
+
+
+@cache
+def atlas_techniques() -> dict[str, dict[str, Any]]:
+    return {t["id"]: t for t in _data("atlas.json")["techniques"]}
+
+
+@cache
+def atlas_tactics() -> dict[str, dict[str, Any]]:
+    return {t["id"]: t for t in _data("atlas.json")["tactics"]}
+
+
+def atlas_version() -> str:
+    return str(_data("atlas.json")["source"].get("atlas_version", "?"))

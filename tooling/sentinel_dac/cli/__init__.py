@@ -1,0 +1,63 @@
+"""The `sentinel-dac` command line: thin click adapters over the library.
+
+Commands contain no logic: they parse options, call one library function,
+render its result and choose the exit code. Library exceptions
+(`SentinelDacError`) become a message and their exit code here, once; an
+unexpected exception becomes a one-line internal error (a traceback only with
+--debug), never a raw traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .. import __version__
+from ..config import find_root, load_config
+from ..errors import SentinelDacError
+from .context import AppContext
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SentinelDacError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if ctx.obj is not None and ctx.obj.debug:
+                raise
+            click.echo(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sentinel-dac")
+@click.option(
+    "--project",
+    "project_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Project root (default: the nearest folder with sentinel-dac.yaml).",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.pass_context
+def main(ctx: click.Context, project_dir: Path | None, debug: bool) -> None:
+    """Detection content as code for Microsoft Sentinel."""
+    root = project_dir.resolve() if project_dir else find_root(Path.cwd())
+    ctx.obj = AppContext(debug=debug, root=root, _loader=lambda: load_config(root))
+
+
+def _register() -> None:
+    from .check_cmd import check
+    from .validate_cmd import validate
+
+    for command in (validate, check):
+        main.add_command(command)
+
+
+_register()

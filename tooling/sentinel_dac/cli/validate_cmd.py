@@ -1,0 +1,29 @@
+"""`sentinel-dac validate`: check content files and report every problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..validate import validate_project
+from ..validate.report import RENDERERS
+from .context import AppContext
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="text", show_default=True, help="Output format."
+)
+@click.option("--strict", is_flag=True, help="Warnings fail the run too.")
+@click.pass_obj
+def validate(app: AppContext, paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
+    """Validate content (default: the whole project).
+
+    Exit status: 0 clean, 1 errors found, 2 usage error.
+    """
+    project = app.project(extra_paths=paths)
+    result = validate_project(project, selection=paths or None)
+    click.echo(RENDERERS[fmt](result, strict))
+    raise SystemExit(1 if result.failed(strict) else 0)

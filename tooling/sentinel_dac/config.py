@@ -1,0 +1,78 @@
+"""Project configuration: where content lives and project-wide settings.
+
+One file, `sentinel-dac.yaml` at the repository root, names the content
+folders (Elastic's `_config.yaml` idea), so the tool works on any repository
+laid out differently. It is read once by the CLI and passed down, never at
+import time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ConfigError
+
+CONFIG_NAME = "sentinel-dac.yaml"
+
+DEFAULT_PATHS = {
+    "detections": "detections",
+    "hunting": "hunting",
+    "parsers": "parsers",
+    "watchlists": "watchlists",
+    "workbooks": "workbooks",
+    "tables": "tables",
+}
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    root: Path
+    paths: dict[str, Path] = field(default_factory=dict)
+    require_cases: bool = True
+    config_file: Path | None = None
+
+    def content_dir(self, name: str) -> Path:
+        return self.paths[name]
+
+
+def find_root(start: Path) -> Path | None:
+    """The nearest folder at or above `start` holding sentinel-dac.yaml."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    return None
+
+
+def load_config(root: Path | None) -> ProjectConfig:
+    """Read `root/sentinel-dac.yaml`; without one, the defaults (under the cwd if no root)."""
+    root = (root or Path.cwd()).resolve()
+    if not (root / CONFIG_NAME).is_file():
+        return ProjectConfig(root=root, paths={k: root / v for k, v in DEFAULT_PATHS.items()})
+    from .content.yamlsrc import YamlLoadError, load_yaml
+    from .schemas.check import check_schema
+
+    cfg_file = root / CONFIG_NAME
+    try:
+        doc = load_yaml(cfg_file, display=CONFIG_NAME)
+    except YamlLoadError as exc:
+        if [f.code for f in exc.findings] == ["DAC104"]:  # an empty config means "all defaults"
+            return ProjectConfig(root=root, paths={k: root / v for k, v in DEFAULT_PATHS.items()}, config_file=cfg_file)
+        raise ConfigError(_describe(exc.findings)) from None
+    problems = doc.findings + check_schema(doc, "project-config")
+    if problems:
+        raise ConfigError(_describe(problems))
+    paths = {k: root / doc.data.get("paths", {}).get(k, v) for k, v in DEFAULT_PATHS.items()}
+    return ProjectConfig(
+        root=root,
+        paths=paths,
+        require_cases=bool(doc.data.get("require_cases", True)),
+        config_file=cfg_file,
+    )
+
+
+def _describe(findings: list) -> str:
+    return "invalid project configuration:\n" + "\n".join(
+        f"  {f.file}:{f.line}: {f.code} {f.message}" for f in findings
+    )

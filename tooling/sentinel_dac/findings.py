@@ -1,0 +1,135 @@
+"""Findings: what every check returns, and the registry of finding codes.
+
+A finding is data (pySigma's "issues as data"): the file, line and column it
+is about, a stable code, a message and a level. Checks never print; the
+reporters in `validate.report` render findings as text, JSON or SARIF.
+
+Every code used anywhere is declared once in `CODES`, so the SARIF reporter
+can describe each rule and a test can check that no code is used undeclared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Level(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    name: str
+    summary: str
+
+
+_DECLARED = [
+    # Files and YAML
+    Code("DAC100", "unreadable-file", "The file cannot be read."),
+    Code("DAC101", "not-text", "The file is binary or not UTF-8 text."),
+    Code("DAC102", "yaml-syntax", "The file is not valid YAML."),
+    Code("DAC103", "duplicate-key", "A YAML mapping has the same key twice."),
+    Code("DAC104", "empty-file", "The file holds no content."),
+    Code("DAC105", "not-a-mapping", "The document is not a YAML mapping."),
+    Code("DAC106", "file-too-large", "The file exceeds the size limit for content files."),
+    Code("DAC107", "multiple-documents", "The file holds more than one YAML document."),
+    Code("DAC108", "unsupported-yaml", "The file uses YAML features content files may not use."),
+    Code("DAC109", "unknown-content", "The file's kind of content cannot be determined."),
+    # Schema
+    Code("DAC200", "schema", "The content does not match its JSON Schema."),
+    Code("DAC201", "missing-field", "A required field is missing."),
+    Code("DAC202", "unknown-field", "A field is not part of the format."),
+    Code("DAC203", "wrong-type", "A field has the wrong type."),
+    Code("DAC210", "invalid-id", "The id is not a GUID."),
+    Code("DAC211", "invalid-name", "The name is empty or too long."),
+    Code("DAC212", "invalid-description", "The description is missing or too long."),
+    Code("DAC213", "invalid-severity", "The severity is not one Sentinel accepts."),
+    Code("DAC214", "invalid-kind", "The rule kind is not Scheduled or NRT."),
+    Code("DAC215", "invalid-query-frequency", "queryFrequency is malformed or out of range."),
+    Code("DAC216", "invalid-query-period", "queryPeriod is malformed or out of range."),
+    Code("DAC217", "period-below-frequency", "queryPeriod is shorter than queryFrequency."),
+    Code(
+        "DAC218", "long-period-frequency", "A queryPeriod of 2 days or more needs a queryFrequency of at least 1 hour."
+    ),
+    Code("DAC219", "nrt-field", "An NRT rule carries a scheduling or trigger field."),
+    Code("DAC220", "invalid-trigger-operator", "triggerOperator is not gt, lt, eq or ne."),
+    Code("DAC221", "invalid-trigger-threshold", "triggerThreshold is outside 0-10000."),
+    Code("DAC222", "invalid-query", "The query is empty or longer than 10,000 characters."),
+    Code("DAC223", "invalid-tactic", "A tactic is not one Sentinel accepts."),
+    Code("DAC224", "invalid-technique-format", "A technique id is not T#### or T####.###."),
+    Code("DAC225", "unknown-technique", "A technique does not exist in ATT&CK, or was revoked or deprecated."),
+    Code("DAC226", "technique-tactic-mismatch", "A technique belongs to none of the rule's tactics."),
+    Code("DAC227", "entity-mapping-count", "More entity mappings than Sentinel allows."),
+    Code("DAC228", "invalid-entity-type", "An entity type Sentinel does not know."),
+    Code("DAC229", "field-mapping-count", "An entity mapping needs 1-3 field mappings."),
+    Code("DAC230", "invalid-identifier", "An identifier is not valid for its entity type."),
+    Code(
+        "DAC231", "entity-identifiers", "Identifiers repeated, or the required identifiers of the entity type missing."
+    ),
+    Code("DAC232", "invalid-column-name", "A mapped column name is not a valid Log Analytics column name."),
+    Code("DAC233", "invalid-custom-details", "customDetails break Sentinel's limits on count, key or value."),
+    Code("DAC234", "invalid-alert-details-override", "alertDetailsOverride breaks Sentinel's limits."),
+    Code("DAC235", "invalid-version", "The version is not X.Y.Z."),
+    Code("DAC236", "invalid-event-grouping", "eventGroupingSettings is malformed."),
+    Code("DAC237", "invalid-incident-configuration", "incidentConfiguration is malformed."),
+    Code("DAC238", "invalid-data-connectors", "requiredDataConnectors is malformed."),
+    Code("DAC239", "invalid-suppression", "Suppression settings are malformed or out of range."),
+    Code("DAC240", "unknown-atlas-id", "A MITRE ATLAS id does not exist."),
+    Code("DAC241", "legacy-entity-column", "A legacy *CustomEntity column has no matching entity mapping."),
+    Code("DAC242", "deprecated-technique", "A technique is deprecated in ATT&CK."),
+    Code("DAC250", "invalid-watchlist", "A watchlist definition or its CSV is malformed."),
+    Code("DAC251", "invalid-parser", "A parser (KQL function) definition is malformed."),
+    Code("DAC252", "invalid-meta", "A rule's sibling metadata file is malformed."),
+    Code("DAC253", "invalid-config", "The project configuration is malformed."),
+    # Across files
+    Code("DAC300", "duplicate-id", "Two content items share an id."),
+    Code("DAC301", "duplicate-name", "Two content items share a name."),
+    Code("DAC302", "duplicate-watchlist-alias", "Two watchlists share an alias."),
+    Code("DAC303", "orphan-sibling", "A sibling file (metadata or tests) has no rule beside it."),
+    Code("DAC304", "duplicate-function", "Two parsers declare the same function name or alias."),
+]
+
+CODES: dict[str, Code] = {c.code: c for c in _DECLARED}
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One problem found in one place.
+
+    `file` is the path as shown to the user (relative to the project root when
+    the file is inside it). `line` and `column` are 1-based; 0 means "the whole
+    file" (for example an unreadable file has no line).
+    """
+
+    file: str
+    line: int
+    column: int
+    code: str
+    message: str
+    level: Level = Level.ERROR
+    field: str | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"undeclared finding code {self.code}")
+
+    @property
+    def is_error(self) -> bool:
+        return self.level is Level.ERROR
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "code": self.code,
+            "name": CODES[self.code].name,
+            "level": self.level.value,
+            "message": self.message,
+        }
+        if self.field is not None:
+            out["field"] = self.field
+        return out

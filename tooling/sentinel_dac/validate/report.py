@@ -1,0 +1,41 @@
+"""Render a validation result for people (text) and machines (JSON).
+
+SARIF comes with the KQL validation step; it plugs in here as one more
+renderer in `RENDERERS`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from . import ValidationResult
+
+
+def render_text(result: ValidationResult, strict: bool = False) -> str:
+    lines = [f"{f.file}:{f.line}: {f.code} {f.message}" + ("" if f.is_error else " [warning]") for f in result.findings]
+    n_err, n_warn = len(result.errors), len(result.warnings)
+    verdict = "FAILED" if result.failed(strict) else "OK"
+    lines.append(
+        f"{verdict}: {result.files_checked} file(s) checked, {n_err} error(s), {n_warn} warning(s)"
+        + (" (--strict: warnings fail)" if strict and n_warn else "")
+    )
+    return "\n".join(lines)
+
+
+def render_json(result: ValidationResult, strict: bool = False) -> str:
+    return json.dumps(
+        {
+            "files_checked": result.files_checked,
+            "ok": not result.failed(strict),
+            "errors": [f.to_dict() for f in result.errors],
+            "warnings": [f.to_dict() for f in result.warnings],
+        },
+        indent=2,
+    )
+
+
+RENDERERS: dict[str, Callable[[ValidationResult, bool], str]] = {
+    "text": render_text,
+    "json": render_json,
+}
