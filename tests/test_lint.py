@@ -6,6 +6,7 @@ import shutil
 import subprocess
 
 import pytest
+
 from helpers import REPO_ROOT
 
 TARGETS = ["tooling", "tests", "benchmarks"]
