@@ -84,6 +84,7 @@ _DECLARED = [
     Code("DAC251", "invalid-parser", "A parser (KQL function) definition is malformed."),
     Code("DAC252", "invalid-meta", "A rule's sibling metadata file is malformed."),
     Code("DAC253", "invalid-config", "The project configuration is malformed."),
+    Code("DAC254", "invalid-table-schema", "A table schema file is malformed."),
     # Across files
     Code("DAC300", "duplicate-id", "Two content items share an id."),
     Code("DAC301", "duplicate-name", "Two content items share a name."),

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from ..catalog.tables import TableCatalog, builtin_catalog, load_catalog
 from ..config import ProjectConfig
 from ..findings import Finding
 from ..schemas.check import check_schema
@@ -63,6 +64,7 @@ class Project:
     workbook_files: list[Path] = field(default_factory=list)
     files: dict[Path, FileKind | None] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    catalog: TableCatalog = field(default_factory=builtin_catalog)
 
     @property
     def root(self) -> Path:
@@ -85,6 +87,8 @@ def display_path(path: Path, root: Path) -> str:
 def load_project(config: ProjectConfig, extra_paths: Iterable[Path] = ()) -> Project:
     """Load every content file under the configured folders, plus `extra_paths`."""
     project = Project(config=config)
+    project.catalog, table_findings = load_catalog(config.paths.get("tables"), project.display)
+    project.findings.extend(table_findings)
     for path in _discover(config, extra_paths):
         project.files[path] = classify(path, config)
     for path, kind in project.files.items():
