@@ -223,3 +223,22 @@ def test_selecting_a_watchlist_csv_validates_its_definition(make_project):
     result = validate(root, root / "watchlists/genai/genai.csv")
     assert result.files_checked == 1
     assert codes(result) == [("genai.csv", 3, "DAC250")]
+
+
+def test_hunting_query_may_carry_a_severity(make_project):
+    hunting = "id: 5d4c3b2a-1908-4766-8544-332211009988\nname: Hunt\ndescription: d\nseverity: Low\n"
+    hunting += "tactics: [Impact]\nrelevantTechniques: [T1496]\nquery: AzureActivity | take 1\n"
+    root = make_project({"hunting/h.yaml": hunting})
+    assert validate(root).findings == []
+    assert len(load(root).hunting) == 1
+
+
+def test_ics_techniques_are_known(make_project):
+    rule = valid_rule_text(
+        **{
+            "  - T1555\n": "  - T1555\n  - T0890\n",
+            "  - CredentialAccess\n": ("  - CredentialAccess\n  - PrivilegeEscalation\n"),
+        }
+    )
+    root = make_project({"detections/r.yaml": rule})
+    assert validate(root).findings == []

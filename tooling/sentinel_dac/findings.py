@@ -43,6 +43,7 @@ _DECLARED = [
     Code("DAC201", "missing-field", "A required field is missing."),
     Code("DAC202", "unknown-field", "A field is not part of the format."),
     Code("DAC203", "wrong-type", "A field has the wrong type."),
+    Code("DAC204", "empty-field", "An optional field is present but empty (null); it is ignored."),
     Code("DAC210", "invalid-id", "The id is not a GUID."),
     Code("DAC211", "invalid-name", "The name is empty or too long."),
     Code("DAC212", "invalid-description", "The description is missing or too long."),

@@ -28,15 +28,25 @@ def _data(name: str) -> Any:
     return json.loads(resources.files(__package__).joinpath(f"data/attack/{name}").read_text(encoding="utf-8"))
 
 
+ICS_TACTIC_TO_SENTINEL = {"Evasion": "DefenseEvasion"}
+"""Sentinel has no ICS "Evasion" tactic; Azure-Sentinel's KillChainTechniquesHelper.cs files the
+ICS evasion techniques under DefenseEvasion (see data/attack/README.md)."""
+
+
 @cache
 def techniques() -> dict[str, Technique]:
-    """ATT&CK Enterprise techniques and sub-techniques by id (revoked ones included)."""
+    """ATT&CK Enterprise and ICS techniques by id (revoked ones included).
+
+    Sentinel's own template validation knows ICS techniques (T0xxx) too, so
+    community rules use them; Enterprise and ICS ids never collide.
+    """
     out = {}
-    for t in _data("attack-enterprise.json")["techniques"]:
+    rows = [*_data("attack-enterprise.json")["techniques"], *_data("attack-ics.json")["techniques"]]
+    for t in rows:
         out[t["id"]] = Technique(
             id=t["id"],
             name=t["name"],
-            tactics=tuple(t.get("tactics") or ()),
+            tactics=tuple(ICS_TACTIC_TO_SENTINEL.get(x, x) for x in t.get("tactics") or ()),
             revoked=bool(t.get("revoked")),
             deprecated=bool(t.get("deprecated")),
             revoked_by=t.get("revoked_by"),

@@ -156,8 +156,8 @@ def classify_by_fields(data: dict) -> FileKind | None:
         return FileKind.PARSER
     if "watchlistAlias" in data:
         return FileKind.WATCHLIST
-    if any(k in data for k in ("kind", "queryFrequency", "triggerOperator", "severity")):
-        return FileKind.RULE
+    if any(k in data for k in ("kind", "queryFrequency", "triggerOperator")):
+        return FileKind.RULE  # hunting queries may carry a severity, never a schedule
     if "query" in data:
         return FileKind.HUNTING
     return None

@@ -24,12 +24,38 @@ def check_schema(doc: YamlDoc, schema_name: str) -> list[Finding]:
     """All schema violations of `doc`, one finding per distinct problem."""
     findings: dict[tuple[int, str, str], Finding] = {}
     compiled = validator(schema_name)
+    for f in _drop_empty_optional(doc, compiled.schema):
+        findings.setdefault((f.line, f.code, f.message), f)
     for err in _leaf_errors(compiled.iter_errors(doc.data), compiled.schema):
         f = _to_finding(doc, err, compiled.schema)
         findings.setdefault((f.line, f.code, f.message), f)
     for f in _unknown_top_level(doc, compiled.schema):
         findings.setdefault((f.line, f.code, f.message), f)
     return sorted(findings.values(), key=lambda f: (f.line, f.column, f.code))
+
+
+def _drop_empty_optional(doc: YamlDoc, schema: dict[str, Any]) -> Iterable[Finding]:
+    """`metadata:` with nothing after it is null; Sentinel treats it as absent, and so do we.
+
+    The key is removed from the data (so later steps need no None checks) and
+    reported as a warning, since an empty field is usually an unfinished edit.
+    Required fields keep their null and fail their type check.
+    """
+    if not isinstance(doc.data, dict):
+        return
+    required = set(schema.get("required", ()))
+    for key in [k for k, v in doc.data.items() if v is None and k not in required]:
+        pos = doc.key_pos((key,))
+        del doc.data[key]
+        yield Finding(
+            doc.display,
+            pos.line,
+            pos.column,
+            "DAC204",
+            f"field '{key}' is empty and will be ignored",
+            level=Level.WARNING,
+            field=key,
+        )
 
 
 def _unknown_top_level(doc: YamlDoc, schema: dict[str, Any]) -> Iterable[Finding]:

@@ -122,7 +122,7 @@ def check_techniques(item: ContentItem) -> Iterable[Finding]:
         for i, tid in enumerate(ids):
             tech = table.get(tid)
             if tech is None:
-                yield _f(item, (key, i), "DAC225", f"technique {tid} does not exist in ATT&CK Enterprise")
+                yield _f(item, (key, i), "DAC225", f"technique {tid} does not exist in ATT&CK (Enterprise or ICS)")
                 continue
             if tech.revoked:
                 hint = f"; use {tech.revoked_by}" if tech.revoked_by else ""
