@@ -13,8 +13,8 @@ import json
 from collections import defaultdict
 
 import pytest
-from helpers import REPO_ROOT
 
+from helpers import REPO_ROOT
 from sentinel_dac.config import ProjectConfig
 from sentinel_dac.content.load import load_project
 from sentinel_dac.validate import validate_project
