@@ -85,6 +85,7 @@ _DECLARED = [
     Code("DAC252", "invalid-meta", "A rule's sibling metadata file is malformed."),
     Code("DAC253", "invalid-config", "The project configuration is malformed."),
     Code("DAC254", "invalid-table-schema", "A table schema file is malformed."),
+    Code("DAC255", "invalid-workbook", "A workbook definition or its workbook JSON is malformed."),
     # Across files
     Code("DAC300", "duplicate-id", "Two content items share an id."),
     Code("DAC301", "duplicate-name", "Two content items share a name."),

@@ -21,6 +21,7 @@ SCHEMA_NAMES = (
     "hunting-query",
     "parser",
     "watchlist",
+    "workbook",
     "rule-meta",
     "project-config",
 )
