@@ -92,6 +92,8 @@ _DECLARED = [
     Code("DAC302", "duplicate-watchlist-alias", "Two watchlists share an alias."),
     Code("DAC303", "orphan-sibling", "A sibling file (metadata or tests) has no rule beside it."),
     Code("DAC304", "duplicate-function", "Two parsers declare the same function name or alias."),
+    # Deploy and targets
+    Code("DAC600", "invalid-emulator-workspaces", "The emulator's workspace fixture file is malformed."),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _DECLARED}

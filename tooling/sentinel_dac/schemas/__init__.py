@@ -24,6 +24,7 @@ SCHEMA_NAMES = (
     "workbook",
     "rule-meta",
     "project-config",
+    "emulator-workspaces",
 )
 
 
