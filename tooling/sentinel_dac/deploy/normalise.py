@@ -108,11 +108,13 @@ def _saved_search(props: dict[str, Any]) -> dict[str, Any]:
             value = ",".join(v.strip() for v in value.split(",") if v.strip())
         tags.append({"name": name, "value": value})
     props["tags"] = tags
+    if not tags:
+        del props["tags"]
     return props
 
 
 def _workbook(out: dict[str, Any], props: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    props = {k: v for k, v in props.items() if k not in WORKBOOK_READ_ONLY and not (k == "tags" and not v)}
+    props = {k: v for k, v in props.items() if k not in WORKBOOK_READ_ONLY}
     if isinstance(props.get("serializedData"), str):
         props["serializedData"] = canonical_json(json.loads(props["serializedData"]))
     if isinstance(props.get("sourceId"), str):
@@ -134,7 +136,7 @@ def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if v is not None}
 
 
-KEEP_EMPTY = ("tactics", "groupByEntities", "groupByAlertDetails", "groupByCustomDetails", "tags")
+KEEP_EMPTY = ("tactics", "groupByEntities", "groupByAlertDetails", "groupByCustomDetails")
 
 
 def _drop_empty(d: dict[str, Any], keep: tuple[str, ...] = KEEP_EMPTY) -> dict[str, Any]:
