@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -106,10 +108,6 @@ def emulate(app: AppContext, workspaces_file, port, error_rate, fault_statuses, 
         for k, v in emu.env().items():
             click.echo(f"  export {k}={v}")
         click.echo("Ctrl-C stops it.")
-    import sys
-
     sys.stdout.flush()
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         emu.serve_forever()
-    except KeyboardInterrupt:
-        pass
