@@ -83,7 +83,7 @@ class DuckDbKqlEngine:
             self._window(cur, workspace, start, end)
             rel = duckdb_kql.query(cur, query, query_now=end or datetime.now(UTC), functions=functions or None)
             names, types = list(rel.columns), [kusto_type(t) for t in rel.types]
-            rows = rel.fetchmany(self.max_rows + 1)
+            rows = rel.limit(self.max_rows + 1).fetchall()
         except duckdb_kql.KqlUnsupportedError as exc:
             raise QueryFailed("NotSupported", f"the emulator's KQL engine cannot run this query: {exc}") from None
         except duckdb_kql.KqlError as exc:
