@@ -115,7 +115,8 @@ def test_logs_query_client_runs_kql_over_samples(emu):
 
     result = _logs(emu).query_workspace(
         emu.state.workspaces[0].customer_id,
-        "AzureActivity | where OperationNameValue has 'COGNITIVESERVICES' | summarize n = count() by Caller | order by Caller asc",
+        "AzureActivity | where OperationNameValue has 'COGNITIVESERVICES'"
+        " | summarize n = count() by Caller | order by Caller asc",
         timespan=QUERY_WINDOW,
     )
     assert result.status == LogsQueryStatus.SUCCESS
