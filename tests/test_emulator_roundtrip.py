@@ -143,3 +143,16 @@ def test_unknown_workspace_is_404(emu, clients):
 
     err = sdk_error(lambda: clients.stable_insights.alert_rules.get("rg-test", "law-missing", "x"))
     assert isinstance(err, ResourceNotFoundError) and "law-missing" in str(err)
+
+
+def test_the_printed_environment_is_enough_to_deploy(emu, monkeypatch):
+    """What `sentinel-dac emulate` prints is all a client needs: no code knows it is the emulator."""
+    from sentinel_dac.deploy.clients import credential_from_env, endpoint_from_env
+
+    for key, value in emu.env().items():
+        monkeypatch.setenv(key, value)
+    ws, objects = _objects(emu)
+    clients = make_clients(credential_from_env(), ws.subscription_id, endpoint_from_env(), polling_interval=0)
+    for obj in objects:
+        put(clients, ws, obj)
+    assert all(get(clients, ws, o) is not None for o in objects)

@@ -141,3 +141,28 @@ def watchlist_items(clients: Clients, ws: WorkspaceRef, alias: str) -> list[dict
     """Every item of a watchlist (all pages)."""
     pages = clients.stable_insights.watchlist_items.list(ws.resource_group, ws.workspace_name, alias)
     return [as_dict(i) for i in pages]
+
+
+def endpoint_from_env(env: dict[str, str] | None = None) -> str:
+    """The ARM endpoint: `SENTINEL_DAC_ARM_ENDPOINT` (the emulator prints it), else public Azure."""
+    import os
+
+    return (env if env is not None else os.environ).get("SENTINEL_DAC_ARM_ENDPOINT") or PUBLIC_ARM
+
+
+def credential_from_env(env: dict[str, str] | None = None) -> Any:
+    """A credential from the environment, never from a stored secret.
+
+    `DefaultAzureCredential` (environment, workload identity, managed identity, Azure CLI). When
+    `AZURE_AUTHORITY_HOST` is a loopback address (the emulator), instance discovery is turned off:
+    it would otherwise ask login.microsoftonline.com whether the authority is known.
+    """
+    import os
+    from urllib.parse import urlsplit
+
+    from azure.identity import DefaultAzureCredential
+
+    env = env if env is not None else os.environ
+    host = urlsplit(env.get("AZURE_AUTHORITY_HOST", "")).hostname or ""
+    local = host in ("127.0.0.1", "localhost", "::1")
+    return DefaultAzureCredential(disable_instance_discovery=local, exclude_interactive_browser_credential=True)
