@@ -34,3 +34,43 @@ def valid_rule_text() -> str:
     from helpers import VALID_RULE
 
     return VALID_RULE.read_text()
+
+
+@pytest.fixture(scope="session")
+def emulator_server(tmp_path_factory):
+    """One emulator for the session (HTTPS on 127.0.0.1, a throw-away CA); `emu` resets it per test."""
+    from helpers import EMULATOR_WORKSPACES
+    from sentinel_dac.emulator import Emulator, load_workspaces
+
+    emu = Emulator(load_workspaces(EMULATOR_WORKSPACES), cert_dir=tmp_path_factory.mktemp("emulator-ca"))
+    emu.start()
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture
+def emu(emulator_server):
+    """The session emulator, emptied, with default settings and no faults."""
+    from sentinel_dac.emulator import FaultConfig, Settings
+
+    emulator_server.state.store.clear()
+    emulator_server.state.settings = Settings()
+    emulator_server.faults.reconfigure(FaultConfig())
+    emulator_server.faults.stats.clear()
+    emulator_server.requests.clear()
+    return emulator_server
+
+
+@pytest.fixture
+def clients(emu):
+    """Real Azure SDK clients (one per chosen API version) talking HTTPS to the emulator."""
+    from sentinel_dac.deploy.clients import make_clients
+
+    return make_clients(
+        emu.credential(),
+        emu.state.workspaces[0].ref.subscription_id,
+        base_url=emu.base_url,
+        polling_interval=0,
+        connection_verify=str(emu.ca_path),
+        retry_total=0,
+    )

@@ -33,3 +33,16 @@ def valid_rule_text(**replace: str) -> str:
 
 def codes(result: ValidationResult) -> list[tuple[str, int, str]]:
     return [(Path(f.file).name, f.line, f.code) for f in result.findings]
+
+
+EMULATOR_WORKSPACES = FIXTURES / "emulator" / "workspaces.yaml"
+DEPLOY_PROJECT = FIXTURES / "deploy" / "project"
+
+
+def sdk_error(call) -> Exception:
+    """The exception an SDK call raises (the test fails if it raises none)."""
+    try:
+        call()
+    except Exception as exc:  # the caller asserts on the type and message
+        return exc
+    raise AssertionError("the call succeeded but was expected to fail")

@@ -22,3 +22,7 @@ class UsageError(SentinelDacError):
     """The command was called with arguments that cannot work."""
 
     exit_code = 2
+
+
+class DeployError(SentinelDacError):
+    """Content cannot be turned into API objects, or a deployment request failed."""

@@ -86,12 +86,15 @@ _DECLARED = [
     Code("DAC252", "invalid-meta", "A rule's sibling metadata file is malformed."),
     Code("DAC253", "invalid-config", "The project configuration is malformed."),
     Code("DAC254", "invalid-table-schema", "A table schema file is malformed."),
+    Code("DAC255", "invalid-workbook", "A workbook definition or its workbook JSON is malformed."),
     # Across files
     Code("DAC300", "duplicate-id", "Two content items share an id."),
     Code("DAC301", "duplicate-name", "Two content items share a name."),
     Code("DAC302", "duplicate-watchlist-alias", "Two watchlists share an alias."),
     Code("DAC303", "orphan-sibling", "A sibling file (metadata or tests) has no rule beside it."),
     Code("DAC304", "duplicate-function", "Two parsers declare the same function name or alias."),
+    # Deploy and targets
+    Code("DAC600", "invalid-emulator-workspaces", "The emulator's workspace fixture file is malformed."),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _DECLARED}

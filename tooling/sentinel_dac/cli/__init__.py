@@ -54,9 +54,11 @@ def main(ctx: click.Context, project_dir: Path | None, debug: bool) -> None:
 
 def _register() -> None:
     from .check_cmd import check
+    from .emulate_cmd import emulate
+    from .export_cmd import export
     from .validate_cmd import validate
 
-    for command in (validate, check):
+    for command in (validate, check, export, emulate):
         main.add_command(command)
 
 

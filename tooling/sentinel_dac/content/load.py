@@ -21,11 +21,12 @@ from pathlib import Path
 
 from ..catalog.tables import TableCatalog, builtin_catalog, load_catalog
 from ..config import ProjectConfig
-from ..findings import Finding
+from ..findings import Finding, Level
 from ..schemas.check import check_schema
 from .build import build_hunting, build_meta, build_parser, build_rule
-from .model import AnalyticsRule, HuntingQuery, Parser, RuleMeta, Watchlist
+from .model import AnalyticsRule, HuntingQuery, Parser, RuleMeta, Watchlist, Workbook
 from .watchlists import build_watchlist
+from .workbooks import DEFINITION_SUFFIXES, build_workbook
 from .yamlsrc import YamlDoc, YamlLoadError, load_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -40,6 +41,7 @@ class FileKind(StrEnum):
     TESTS = "tests"
     SAMPLE = "sample"
     WORKBOOK = "workbook"
+    WORKBOOK_DEF = "workbook-definition"
 
 
 SCHEMA_OF = {
@@ -48,6 +50,7 @@ SCHEMA_OF = {
     FileKind.PARSER: "parser",
     FileKind.WATCHLIST: "watchlist",
     FileKind.META: "rule-meta",
+    FileKind.WORKBOOK_DEF: "workbook",
 }
 
 
@@ -62,6 +65,7 @@ class Project:
     test_files: list[Path] = field(default_factory=list)
     sample_files: list[Path] = field(default_factory=list)
     workbook_files: list[Path] = field(default_factory=list)
+    workbooks: list[Workbook] = field(default_factory=list)
     files: dict[Path, FileKind | None] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     catalog: TableCatalog = field(default_factory=builtin_catalog)
@@ -94,7 +98,28 @@ def load_project(config: ProjectConfig, extra_paths: Iterable[Path] = ()) -> Pro
     for path, kind in project.files.items():
         _load_file(project, path, kind)
     _attach_metas(project)
+    _check_orphan_workbooks(project)
     return project
+
+
+def _check_orphan_workbooks(project: Project) -> None:
+    """A workbook JSON with no definition is never deployed: say so rather than skip it silently."""
+    used = {wb.data_path.resolve() for wb in project.workbooks}
+    for path in project.workbook_files:
+        stem = path.with_suffix("")
+        if path.resolve() in used or any(stem.with_name(stem.name + s).is_file() for s in DEFINITION_SUFFIXES):
+            continue
+        project.findings.append(
+            Finding(
+                project.display(path),
+                1,
+                1,
+                "DAC255",
+                f"workbook JSON has no {stem.name}.workbook.yaml definition beside it (id, displayName), "
+                "so it is not deployed",
+                level=Level.WARNING,
+            )
+        )
 
 
 def _discover(config: ProjectConfig, extra_paths: Iterable[Path]) -> list[Path]:
@@ -146,6 +171,8 @@ def classify(path: Path, config: ProjectConfig) -> FileKind | None:
     for key, kind in folder_kinds:
         if _under(path, config.paths[key]):
             if kind is FileKind.WORKBOOK:
+                if name.endswith(DEFINITION_SUFFIXES):
+                    return FileKind.WORKBOOK_DEF
                 return kind if name.endswith(".json") else None
             return kind if name.endswith(YAML_SUFFIXES) else FileKind.SAMPLE
     return None if name.endswith(YAML_SUFFIXES) else FileKind.SAMPLE
@@ -217,6 +244,11 @@ def _add(project: Project, kind: FileKind, doc: YamlDoc) -> None:
         project.findings.extend(problems)
         if wl is not None:
             project.watchlists.append(wl)
+    elif kind is FileKind.WORKBOOK_DEF:
+        wb, problems = build_workbook(doc, project.display)
+        project.findings.extend(problems)
+        if wb is not None:
+            project.workbooks.append(wb)
 
 
 def sibling_stem(path: Path) -> Path:

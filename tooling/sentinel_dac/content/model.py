@@ -195,3 +195,24 @@ class Watchlist:
     @property
     def display(self) -> str:
         return self.source.display
+
+
+@dataclass
+class Workbook:
+    """A Sentinel workbook: `<name>.workbook.yaml` (id, name) and the workbook JSON beside it.
+
+    `data` is the workbook itself as the portal's Advanced Editor shows it (the Gallery Template:
+    `{"version": "Notebook/1.0", "items": [...]}`); it is deployed as `serializedData`.
+    """
+
+    source: YamlDoc
+    id: str
+    display_name: str
+    description: str
+    data_path: Path
+    data: dict[str, Any]
+    version: str | None = None
+
+    @property
+    def display(self) -> str:
+        return self.source.display

@@ -21,8 +21,10 @@ SCHEMA_NAMES = (
     "hunting-query",
     "parser",
     "watchlist",
+    "workbook",
     "rule-meta",
     "project-config",
+    "emulator-workspaces",
 )
 
 
