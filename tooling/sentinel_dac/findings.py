@@ -151,6 +151,16 @@ class Finding:
     def is_error(self) -> bool:
         return self.level is Level.ERROR
 
+    @property
+    def location(self) -> str:
+        """`file:line:column` (the form editors and CI annotations jump to); less when unknown."""
+        if self.line <= 0:
+            return self.file
+        return f"{self.file}:{self.line}:{self.column}" if self.column > 0 else f"{self.file}:{self.line}"
+
+    def render(self) -> str:
+        return f"{self.location}: {self.code} {self.message}" + ("" if self.is_error else " [warning]")
+
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {
             "file": self.file,

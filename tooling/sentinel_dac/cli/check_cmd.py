@@ -17,7 +17,7 @@ def check(app: AppContext, strict: bool, no_kql: bool) -> None:
     project = app.project()
     result = validate_project(project, kql=not no_kql)
     for f in result.findings:
-        click.echo(f"{f.file}:{f.line}: {f.code} {f.message}" + ("" if f.is_error else " [warning]"))
+        click.echo(f.render())
     counts = (
         f"{len(project.rules)} rules, {len(project.hunting)} hunting queries, "
         f"{len(project.parsers)} parsers, {len(project.watchlists)} watchlists"

@@ -13,6 +13,7 @@ import difflib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
+from functools import cache
 
 from ..catalog.tables import TableCatalog
 from . import facts
@@ -209,10 +210,17 @@ def _diagnostic(d, code, text: str, offsets: _Offsets, syntax_keys, catalog: Tab
         message += _hint(name, _columns_in_scope(code, d.Start))
     elif kcode in UNKNOWN_FUNCTION_CODES:
         kind = DiagnosticKind.UNKNOWN_FUNCTION
-        message += _hint(name, [n for f in functions.functions for n in f.names])
+        message += _hint(name, [*(n for f in functions.functions for n in f.names), *_builtin_functions()])
     else:
         kind = DiagnosticKind.SEMANTIC
     return Diagnostic(kcode, kind, KEPT_SEVERITIES[str(d.Severity)], message, start, length)
+
+
+@cache
+def _builtin_functions() -> list[str]:
+    from kustology import all_function_names
+
+    return sorted(all_function_names())
 
 
 def _message(d, near: str) -> str:

@@ -36,11 +36,11 @@ def check_output(item: ContentItem, analysis: Analysis) -> list[Finding]:
 
 
 def available(analysis: Analysis, missing: str) -> str:
-    """`; did you mean X? The query outputs: a, b, c` (shortened when long)."""
+    """`; did you mean 'X'. The query outputs: a, b, c` (shortened when long)."""
     cols = list(analysis.output or {})
     close = difflib.get_close_matches(missing, cols, n=1, cutoff=0.7)
     folded = [c for c in cols if c.casefold() == missing.casefold()]
-    hint = f"; did you mean '{(folded or close)[0]}'?" if folded or close else ""
+    hint = f"; did you mean '{(folded or close)[0]}'?" if folded or close else "."
     shown = ", ".join(cols[:MAX_LISTED]) + (f", ... ({len(cols) - MAX_LISTED} more)" if len(cols) > MAX_LISTED else "")
     return f"{hint} The query outputs: {shown or 'no columns'}"
 

@@ -13,7 +13,7 @@ from . import ValidationResult
 
 
 def render_text(result: ValidationResult, strict: bool = False) -> str:
-    lines = [f"{f.file}:{f.line}: {f.code} {f.message}" + ("" if f.is_error else " [warning]") for f in result.findings]
+    lines = [f.render() for f in result.findings]
     n_err, n_warn = len(result.errors), len(result.warnings)
     verdict = "FAILED" if result.failed(strict) else "OK"
     lines.append(
