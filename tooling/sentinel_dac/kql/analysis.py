@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from functools import cache
@@ -90,7 +90,7 @@ class Analysis:
     wildcard_sources: tuple[tuple[str, int, int], ...] = ()
     """("search" | "union", start, length) for `search` over every table and `union *`."""
     aggregates: bool = False
-    kusto_version: str = field(default="", compare=False)
+    """The query summarizes (summarize, make-series, count, distinct, evaluate...): rows are not single events."""
 
     @property
     def errors(self) -> list[Diagnostic]:
