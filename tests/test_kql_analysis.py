@@ -103,3 +103,46 @@ def test_validate_fails_loudly_when_the_parser_cannot_load(tmp_path):
         text=True,
     )
     assert skipped.returncode == 0, skipped.stdout + skipped.stderr
+
+
+def test_parser_signatures_render_yaml_defaults_as_kql():
+    decl = FunctionDecl(
+        ("P",),
+        (
+            Param("src", "string", "*"),
+            Param("quoted", "string", "'x'"),
+            Param("flag", "bool", "False"),
+            Param("start", "datetime", "datetime(null)"),
+            Param("events", "table:(*)"),
+        ),
+        "events | where x == src",
+    )
+    assert decl.signature() == (
+        "(src:string = '*', quoted:string = 'x', flag:bool = false, start:datetime = datetime(null), events:(*))"
+    )
+    fn = Functions(functions=(decl,))
+    a = analyze("P(events=AZKVAuditLogs, src='10.0.0.1') | project CallerIpAddress", builtin_catalog(), fn)
+    assert a.ok, a.diagnostics
+
+
+def test_warning_and_analyzer_failure_diagnostics_map_to_their_codes():
+    from sentinel_dac.content.yamlsrc import Pos
+    from sentinel_dac.findings import Level
+    from sentinel_dac.kql import Analysis, Diagnostic, DiagnosticKind
+    from sentinel_dac.validate.kql_checks import QuerySource, diagnostic_findings
+
+    analysis = Analysis(
+        query="T | x",
+        diagnostics=(
+            Diagnostic("KS999", DiagnosticKind.SEMANTIC, "warning", "something odd", 4, 1),
+            Diagnostic("KUSTOLOGY001", DiagnosticKind.ANALYZER_FAILURE, "error", "analyzer failed", 0, 0),
+        ),
+        tables=frozenset(),
+        columns=frozenset(),
+        functions=frozenset(),
+        output=None,
+        output_open=True,
+    )
+    source = QuerySource("r.yaml", "query", lambda offset: Pos(10, 3 + offset))
+    found = [(f.code, f.line, f.column, f.level) for f in diagnostic_findings(analysis, source, Functions())]
+    assert found == [("DAC405", 10, 7, Level.WARNING), ("DAC407", 10, 3, Level.ERROR)]
