@@ -146,3 +146,15 @@ def test_warning_and_analyzer_failure_diagnostics_map_to_their_codes():
     source = QuerySource("r.yaml", "query", lambda offset: Pos(10, 3 + offset))
     found = [(f.code, f.line, f.column, f.level) for f in diagnostic_findings(analysis, source, Functions())]
     assert found == [("DAC405", 10, 7, Level.WARNING), ("DAC407", 10, 3, Level.ERROR)]
+
+
+def test_a_failure_inside_kusto_language_becomes_a_diagnostic_not_a_traceback(monkeypatch):
+    from sentinel_dac.kql import facts
+
+    def boom(*_):
+        raise RuntimeError("binder exploded")
+
+    monkeypatch.setattr(facts, "collect", boom)
+    a = analyze("AZKVAuditLogs", builtin_catalog())
+    assert [(d.kind.value, d.severity) for d in a.diagnostics] == [("analyzer-failure", "error")]
+    assert "RuntimeError" in a.diagnostics[0].message and a.output is None

@@ -151,11 +151,15 @@ def analyze(
     text = prefix + query
     offsets = _Offsets(text, shift=len(prefix))
     try:
-        code = kusto.language.KustoCode.ParseAndAnalyze(text, state)
+        return _analysis(kusto, query, text, state, offsets, catalog, functions)
     except (MemoryError, RecursionError):
         raise
-    except Exception as exc:  # the binder itself crashed on this input: say so, never a traceback
-        return _failed(query, kusto, exc)
+    except Exception as exc:  # Kusto.Language itself failed on this input: say so, never a traceback
+        return _failed(query, exc)
+
+
+def _analysis(kusto: Kusto, query: str, text: str, state, offsets: _Offsets, catalog, functions) -> Analysis:
+    code = kusto.language.KustoCode.ParseAndAnalyze(text, state)
     syntax_keys = {(str(d.Code), d.Start, d.Length) for d in code.GetSyntaxDiagnostics()}
     diagnostics = tuple(_diagnostic(d, code, text, offsets, syntax_keys, catalog, functions) for d in _kept(code))
     tables, columns, called = _references(kusto, code.Syntax)
@@ -163,7 +167,7 @@ def analyze(
     raw = facts.collect(kusto, code.Syntax)
     return Analysis(
         query=query,
-        diagnostics=tuple(d for d in diagnostics if d is not None),
+        diagnostics=diagnostics,
         tables=frozenset(tables),
         columns=frozenset(columns),
         functions=frozenset(called),
@@ -280,7 +284,7 @@ def _watchlist_ref(w: facts.RawWatchlistCall, offsets: _Offsets, functions: Func
     return WatchlistRef(w.alias, known, start, length)
 
 
-def _failed(query: str, kusto: Kusto, exc: Exception) -> Analysis:
+def _failed(query: str, exc: Exception) -> Analysis:
     message = f"Kusto.Language's analyzer failed on this query ({type(exc).__name__}); it could not be checked"
     diag = Diagnostic("KUSTOLOGY001", DiagnosticKind.ANALYZER_FAILURE, "error", message, 0, 0)
     return Analysis(query, (diag,), frozenset(), frozenset(), frozenset(), None, True)
