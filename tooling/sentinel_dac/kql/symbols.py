@@ -36,11 +36,13 @@ learn.microsoft.com/azure/sentinel/watchlists-queries: "The items in your
 watchlist are automatically extracted for your query... The SearchKey is shown
 as its own column"); the types are those of the Watchlist table
 (learn.microsoft.com/azure/azure-monitor/reference/tables/watchlist); the
-function's shape (`summarize arg_max(_DTTimestamp, _DTItemStatus,
-LastUpdatedTimeUTC, SearchKey, WatchlistItem) by _DTItemId | project-away
-_DTTimestamp, ... | evaluate bag_unpack(WatchlistItem)`) from a public Sentinel
-support runbook that re-implements it. `WatchlistItem` is declared too (the
-raw item as a bag), erring on the side of not rejecting a working query.
+function's shape (`summarize hint.shufflekey=_DTItemId arg_max(_DTTimestamp,
+_DTItemStatus, LastUpdatedTimeUTC, SearchKey, WatchlistItem) by _DTItemId |
+project-away _DTTimestamp ... | evaluate bag_unpack(WatchlistItem)`) from a
+public Sentinel support runbook that re-implements it over the Watchlist table
+(found in a public-code index, id 52276789526; its repository was not given).
+`WatchlistItem` is declared too (the raw item as a bag), erring on the side of
+not rejecting a working query.
 """
 
 GET_WATCHLIST = "_GetWatchlist"
@@ -110,17 +112,25 @@ _STATES: OrderedDict[tuple[int, Functions], tuple[TableCatalog, object]] = Order
 _MAX_STATES = 8
 
 
+_last: tuple[TableCatalog, Functions, object] | None = None
+
+
 def global_state(kusto: Kusto, catalog: TableCatalog, functions: Functions) -> object:
     """The bound GlobalState for this catalogue and these declarations (built once, then cached)."""
+    global _last
+    if _last is not None and _last[0] is catalog and _last[1] is functions:
+        return _last[2]  # the common case: one project, many queries; skips hashing the declarations
     key = (id(catalog), functions)
     hit = _STATES.get(key)
     if hit is not None and hit[0] is catalog:
         _STATES.move_to_end(key)
-        return hit[1]
-    state = _build(kusto, catalog, functions)
-    _STATES[key] = (catalog, state)  # keeping the catalogue alive keeps its id() unique
-    while len(_STATES) > _MAX_STATES:
-        _STATES.popitem(last=False)
+        state = hit[1]
+    else:
+        state = _build(kusto, catalog, functions)
+        _STATES[key] = (catalog, state)  # keeping the catalogue alive keeps its id() unique
+        while len(_STATES) > _MAX_STATES:
+            _STATES.popitem(last=False)
+    _last = (catalog, functions, state)
     return state
 
 
