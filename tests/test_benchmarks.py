@@ -9,3 +9,10 @@ def test_validate_benchmark_runs_on_generated_rules(capsys):
     assert main(["validate", "--rules", "25", "--repeat", "1"]) == 0
     out = capsys.readouterr().out
     assert "25 rules" in out and "ms/rule" in out
+    assert "with semantic KQL checks" in out and "parser start-up" in out  # reported apart from per-rule time
+
+
+def test_validate_benchmark_without_kql(capsys):
+    assert main(["validate", "--rules", "10", "--repeat", "1", "--no-kql"]) == 0
+    out = capsys.readouterr().out
+    assert "without KQL checks" in out and "parser start-up" not in out

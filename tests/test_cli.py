@@ -42,7 +42,7 @@ def test_validate_errors_exit_1_with_file_line_code(make_project, monkeypatch):
     root = make_project({"detections/kv/rule.yaml": valid_rule_text(**{"severity: Medium": "severity: Urgent"})})
     res = run(["validate"], root, monkeypatch)
     assert res.exit_code == 1
-    assert res.output.splitlines()[0].startswith("detections/kv/rule.yaml:5: DAC213 ")
+    assert res.output.splitlines()[0].startswith("detections/kv/rule.yaml:5:11: DAC213 ")
 
 
 def test_validate_usage_error_exits_2(make_project, monkeypatch):
@@ -101,7 +101,7 @@ def test_invalid_project_config_is_a_clear_error(make_project, monkeypatch):
     root = make_project({}, config="paths:\n  detection: rules\n")
     res = run(["validate"], root, monkeypatch)
     assert res.exit_code == 1
-    assert "sentinel-dac.yaml:2: DAC253" in res.output and "Traceback" not in res.output
+    assert "sentinel-dac.yaml:2:" in res.output and "DAC253" in res.output and "Traceback" not in res.output
 
 
 def test_check_runs_validate_and_summarises(make_project, monkeypatch):

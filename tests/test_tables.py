@@ -101,3 +101,22 @@ def test_parse_table_file_keeps_order():
         '{"Name": "T", "Properties": [{"Name": "b", "Type": "int"}, {"Name": "a", "Type": "long"}]}', "x"
     )
     assert [c.name for c in tf.columns] == ["b", "a"]
+
+
+def test_extension_may_correct_types_only_when_it_says_so(make_project):
+    base = builtin_catalog().get("AzureActivity")
+    assert base.column("Properties_d").type == "dynamic", "built-in extension corrects the upstream subset"
+    assert base.column("ActivitySubstatusValue").origin == "extension"
+    root = make_project(
+        {
+            "tables/T.json": '{"Name": "T", "Properties": [{"Name": "a", "Type": "string"}]}',
+            "tables/T.ext.json": '{"Name": "T", "Extends": true, "Properties": [{"Name": "a", "Type": "long"}]}',
+            "tables/U.json": '{"Name": "U", "Properties": [{"Name": "a", "Type": "string"}]}',
+            "tables/U.ext.json": (
+                '{"Name": "U", "Extends": true, "Overrides": true, "Properties": [{"Name": "a", "Type": "long"}]}'
+            ),
+        }
+    )
+    project = load(root)
+    assert project.catalog.get("T").column("a").type == "string"
+    assert project.catalog.get("U").column("a").type == "long"

@@ -73,6 +73,4 @@ def load_config(root: Path | None) -> ProjectConfig:
 
 
 def _describe(findings: list) -> str:
-    return "invalid project configuration:\n" + "\n".join(
-        f"  {f.file}:{f.line}: {f.code} {f.message}" for f in findings
-    )
+    return "invalid project configuration:\n" + "\n".join(f"  {f.location}: {f.code} {f.message}" for f in findings)

@@ -93,6 +93,36 @@ _DECLARED = [
     Code("DAC302", "duplicate-watchlist-alias", "Two watchlists share an alias."),
     Code("DAC303", "orphan-sibling", "A sibling file (metadata or tests) has no rule beside it."),
     Code("DAC304", "duplicate-function", "Two parsers declare the same function name or alias."),
+    # KQL semantics (Microsoft's Kusto.Language)
+    Code("DAC400", "kql-syntax", "The KQL query does not parse."),
+    Code("DAC401", "kql-unknown-table", "The query reads a table the table catalogue does not know."),
+    Code("DAC402", "kql-unknown-column", "The query names a column or variable that does not exist where it is used."),
+    Code("DAC403", "kql-unknown-function", "The query calls a function that is neither built in nor a parser."),
+    Code("DAC404", "kql-semantic-error", "The query has a type error or another semantic error."),
+    Code("DAC405", "kql-warning", "Kusto.Language warns about the query."),
+    Code("DAC406", "unknown-watchlist", "_GetWatchlist names a watchlist alias no watchlist in the repository has."),
+    Code("DAC407", "kql-analysis-failed", "Kusto.Language could not analyse the query."),
+    Code("DAC410", "entity-column-not-in-output", "An entity mapping names a column the query does not output."),
+    Code("DAC411", "custom-detail-not-in-output", "A custom detail names a column the query does not output."),
+    Code("DAC412", "alert-detail-not-in-output", "alertDetailsOverride names a column the query does not output."),
+    Code("DAC413", "alert-detail-column-type", "An alertDetailsOverride column has a type Sentinel cannot use."),
+    Code(
+        "DAC420",
+        "lookback-beyond-period",
+        "The query looks back further than queryPeriod, so part of its window is empty.",
+    ),
+    Code(
+        "DAC421",
+        "lookback-below-frequency",
+        "The query's time window is shorter than queryFrequency, so events are missed.",
+    ),
+    Code("DAC422", "nrt-time-filter", "An NRT rule filters TimeGenerated with ago(), dropping late-arriving events."),
+    Code(
+        "DAC423",
+        "overlapping-windows",
+        "Row-level query without time filter over overlapping windows: duplicate alerts.",
+    ),
+    Code("DAC424", "search-union-star", "The query uses `search *` or `union *`, which Sentinel rules cannot contain."),
     # Deploy and targets
     Code("DAC600", "invalid-emulator-workspaces", "The emulator's workspace fixture file is malformed."),
 ]
@@ -124,6 +154,16 @@ class Finding:
     @property
     def is_error(self) -> bool:
         return self.level is Level.ERROR
+
+    @property
+    def location(self) -> str:
+        """`file:line:column` (the form editors and CI annotations jump to); less when unknown."""
+        if self.line <= 0:
+            return self.file
+        return f"{self.file}:{self.line}:{self.column}" if self.column > 0 else f"{self.file}:{self.line}"
+
+    def render(self) -> str:
+        return f"{self.location}: {self.code} {self.message}" + ("" if self.is_error else " [warning]")
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {

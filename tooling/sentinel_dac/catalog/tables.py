@@ -13,7 +13,11 @@ The source files disagree on key and type case (`Name`/`name`,
 A file may also *extend* a table instead of defining it, by adding
 `"Extends": true` and a `"Source"` citing where the columns are documented.
 That is how shared tables such as AzureDiagnostics, whose columns depend on
-the resources sending to them, grow the columns our content needs.
+the resources sending to them, grow the columns our content needs. With
+`"Overrides": true` as well, the extension may also correct the type of a
+column the base schema already has (Azure-Sentinel's AzureActivity subset
+types the documented dynamic `Properties_d` as string); without it, existing
+columns are left alone.
 """
 
 from __future__ import annotations
@@ -103,6 +107,7 @@ class TableFile:
     source: str
     extends: bool = False
     cites: str | None = None
+    overrides: bool = False
 
 
 def parse_table_file(text: str, source: str, file_stem: str | None = None) -> TableFile:
@@ -143,6 +148,7 @@ def parse_table_file(text: str, source: str, file_stem: str | None = None) -> Ta
         columns=tuple(columns.values()),
         source=source,
         extends=bool(data.get("Extends")),
+        overrides=bool(data.get("Extends")) and bool(data.get("Overrides")),
         cites=data.get("Source"),
     )
 
@@ -174,9 +180,11 @@ class TableCatalog:
             base = tables.get(ext.name)
             if base is None:
                 raise ValueError(f"{ext.source}: extends table {ext.name}, which no schema defines")
+            corrected = {c.name: c for c in ext.columns} if ext.overrides else {}
+            kept = tuple(corrected.get(c.name, c) for c in base.columns)
             existing = {c.name for c in base.columns}
             added = tuple(c for c in ext.columns if c.name not in existing)
-            tables[ext.name] = TableSchema(base.name, base.columns + added, f"{base.source} + {ext.source}")
+            tables[ext.name] = TableSchema(base.name, kept + added, f"{base.source} + {ext.source}")
         return TableCatalog(tables)
 
 

@@ -9,6 +9,7 @@ unexpected exception becomes a one-line internal error (a traceback only with
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -29,6 +30,10 @@ class _Group(click.Group):
             sys.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
             raise
+        except BrokenPipeError:
+            # the reader went away (`sentinel-dac tables list | head`): stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except Exception as exc:
             if ctx.obj is not None and ctx.obj.debug:
                 raise
@@ -56,9 +61,10 @@ def _register() -> None:
     from .check_cmd import check
     from .emulate_cmd import emulate
     from .export_cmd import export
+    from .tables_cmd import tables
     from .validate_cmd import validate
 
-    for command in (validate, check, export, emulate):
+    for command in (validate, check, tables, export, emulate):
         main.add_command(command)
 
 

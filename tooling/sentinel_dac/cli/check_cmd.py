@@ -10,13 +10,14 @@ from .context import AppContext
 
 @click.command()
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
+@click.option("--no-kql", is_flag=True, help="Skip semantic KQL checks (Kusto.Language).")
 @click.pass_obj
-def check(app: AppContext, strict: bool) -> None:
+def check(app: AppContext, strict: bool, no_kql: bool) -> None:
     """Validate and test everything in the project; print a one-screen summary."""
     project = app.project()
-    result = validate_project(project)
+    result = validate_project(project, kql=not no_kql)
     for f in result.findings:
-        click.echo(f"{f.file}:{f.line}: {f.code} {f.message}" + ("" if f.is_error else " [warning]"))
+        click.echo(f.render())
     counts = (
         f"{len(project.rules)} rules, {len(project.hunting)} hunting queries, "
         f"{len(project.parsers)} parsers, {len(project.watchlists)} watchlists"

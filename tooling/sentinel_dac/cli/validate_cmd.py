@@ -17,13 +17,14 @@ from .context import AppContext
     "--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="text", show_default=True, help="Output format."
 )
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
+@click.option("--no-kql", is_flag=True, help="Skip semantic KQL checks (Kusto.Language); schema checks still run.")
 @click.pass_obj
-def validate(app: AppContext, paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
+def validate(app: AppContext, paths: tuple[Path, ...], fmt: str, strict: bool, no_kql: bool) -> None:
     """Validate content (default: the whole project).
 
-    Exit status: 0 clean, 1 errors found, 2 usage error.
+    Exit status: 0 clean, 1 errors found (or the KQL parser cannot load), 2 usage error.
     """
     project = app.project(extra_paths=paths)
-    result = validate_project(project, selection=paths or None)
+    result = validate_project(project, selection=paths or None, kql=not no_kql)
     click.echo(RENDERERS[fmt](result, strict))
     raise SystemExit(1 if result.failed(strict) else 0)

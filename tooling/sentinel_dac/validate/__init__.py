@@ -36,11 +36,13 @@ class ValidationResult:
         return bool(self.errors or (strict and self.warnings))
 
 
-def validate_project(project: Project, selection: Iterable[Path] | None = None) -> ValidationResult:
+def validate_project(project: Project, selection: Iterable[Path] | None = None, kql: bool = True) -> ValidationResult:
     """Check the whole project; report findings for files under `selection`.
 
     Cross-file checks always see every file (a new rule's id must be unique
     against all others even when only that rule is being validated).
+    `kql=False` turns semantic KQL checks off (the CLI's explicit --no-kql);
+    with them on, a parser that cannot load raises KqlUnavailableError.
     """
     findings = list(project.findings)
     for item in project.items():
@@ -54,11 +56,30 @@ def validate_project(project: Project, selection: Iterable[Path] | None = None) 
         # a watchlist's CSV stands for its definition (pre-commit passes the changed CSV)
         chosen += [w.source.path.resolve() for w in project.watchlists if w.csv_path.resolve() in chosen]
         files = [p for p in files if any(_within(p, c) for c in chosen)]
+    if kql:
+        findings.extend(_kql_findings(project, None if selection is None else set(files)))
+    if selection is not None:
         shown = {project.display(p) for p in files}
         shown |= {project.display(w.csv_path) for w in project.watchlists if w.source.path.resolve() in files}
         findings = [f for f in findings if f.file in shown]
     findings.sort(key=lambda f: (f.file, f.line, f.column, f.code))
     return ValidationResult(files_checked=len(files), findings=findings)
+
+
+def _kql_findings(project: Project, only: set[Path] | None) -> list[Finding]:
+    """Semantic checks of every query in scope (all of them, or those in the selected files)."""
+    from ..kql import project_functions
+    from .kql_checks import check_project_kql
+
+    def wanted(path: Path) -> bool:
+        return only is None or path.resolve() in only
+
+    items = [i for i in project.items() if wanted(i.path)]
+    parsers = [p for p in project.parsers if wanted(p.source.path)]
+    if not items and not parsers:
+        return []  # nothing to analyse: do not start the parser
+    functions = project_functions(project.watchlists, project.parsers)
+    return check_project_kql(items, parsers, project.catalog, functions)
 
 
 def _within(path: Path, chosen: Path) -> bool:

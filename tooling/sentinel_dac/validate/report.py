@@ -1,7 +1,7 @@
-"""Render a validation result for people (text) and machines (JSON).
+"""Render a validation result for people (text) and machines (JSON, SARIF).
 
-SARIF comes with the KQL validation step; it plugs in here as one more
-renderer in `RENDERERS`.
+Every renderer takes (result, strict) and returns the whole output as text;
+`RENDERERS` is what `--format` offers.
 """
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ import json
 from collections.abc import Callable
 
 from . import ValidationResult
+from .sarif import render_sarif
 
 
 def render_text(result: ValidationResult, strict: bool = False) -> str:
-    lines = [f"{f.file}:{f.line}: {f.code} {f.message}" + ("" if f.is_error else " [warning]") for f in result.findings]
+    lines = [f.render() for f in result.findings]
     n_err, n_warn = len(result.errors), len(result.warnings)
     verdict = "FAILED" if result.failed(strict) else "OK"
     lines.append(
@@ -38,4 +39,5 @@ def render_json(result: ValidationResult, strict: bool = False) -> str:
 RENDERERS: dict[str, Callable[[ValidationResult, bool], str]] = {
     "text": render_text,
     "json": render_json,
+    "sarif": render_sarif,
 }
