@@ -91,6 +91,23 @@ _DECLARED = [
     Code("DAC302", "duplicate-watchlist-alias", "Two watchlists share an alias."),
     Code("DAC303", "orphan-sibling", "A sibling file (metadata or tests) has no rule beside it."),
     Code("DAC304", "duplicate-function", "Two parsers declare the same function name or alias."),
+    # Samples, test cases, simulation
+    Code("DAC500", "sample-json", "A sample line is not valid JSON, or not a JSON object."),
+    Code("DAC501", "sample-unknown-table", "A sample's table is not in the table catalogue."),
+    Code("DAC502", "sample-unknown-column", "A sample row has a column the table does not have."),
+    Code("DAC503", "sample-wrong-type", "A sample value does not have its column's type."),
+    Code("DAC504", "sample-no-timezone", "A sample timestamp has no time zone."),
+    Code("DAC505", "sample-empty", "A sample file holds no rows."),
+    Code("DAC506", "sample-missing", "A sample file named by a test case does not exist."),
+    Code("DAC507", "sample-table-conflict", "A sample's table named in the test case differs from its file name."),
+    Code("DAC510", "invalid-tests", "A test-case file is malformed."),
+    Code("DAC511", "duplicate-case", "Two test cases of a rule share a name."),
+    Code("DAC512", "missing-cases", "A rule lacks a positive or a negative test case."),
+    Code("DAC513", "unsupported-tests", "Test cases beside content the test engine cannot run."),
+    Code("DAC520", "case-failed", "A test case's expectations were not met."),
+    Code("DAC521", "unsupported-kql", "The query uses KQL the engine does not support."),
+    Code("DAC522", "query-error", "The engine could not run the query."),
+    Code("DAC523", "case-not-run", "A test case could not be run (engine unavailable)."),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _DECLARED}

@@ -54,9 +54,10 @@ def main(ctx: click.Context, project_dir: Path | None, debug: bool) -> None:
 
 def _register() -> None:
     from .check_cmd import check
+    from .test_cmd import test
     from .validate_cmd import validate
 
-    for command in (validate, check):
+    for command in (validate, test, check):
         main.add_command(command)
 
 

@@ -23,6 +23,7 @@ SCHEMA_NAMES = (
     "watchlist",
     "rule-meta",
     "project-config",
+    "test-cases",
 )
 
 
