@@ -71,18 +71,25 @@ def create_data_table(con: Any, schema: TableSchema, data: TableData | None) -> 
 
 
 def insert_rows(con: Any, table: str, columns: list[tuple[str, str]], rows: Iterable[list[Any]]) -> None:
-    """Insert Python values (common result shape) into `table` in batches."""
-    types = [t for _, t in columns]
-    placeholders = ", ".join("?" for _ in columns)
-    sql = f"INSERT INTO {q(table)} VALUES ({placeholders})"
-    batch: list[list[Any]] = []
-    for row in rows:
-        batch.append([to_duckdb(v, t) for v, t in zip(row, types, strict=True)])
-        if len(batch) >= 2000:
-            con.executemany(sql, batch)
-            batch = []
-    if batch:
-        con.executemany(sql, batch)
+    """Insert Python values (common result shape) into `table`.
+
+    Only columns some row fills are named (samples leave most of a table's
+    columns empty), and rows go in as multi-row VALUES batches: DuckDB's
+    executemany prepares one statement per row, far slower for small tables.
+    """
+    rows = [list(r) for r in rows]
+    used = [i for i in range(len(columns)) if any(r[i] is not None for r in rows)]
+    if not rows or not used:
+        if rows:
+            con.execute(f"INSERT INTO {q(table)} ({q(columns[0][0])}) SELECT NULL FROM range({len(rows)})")
+        return
+    names = ", ".join(q(columns[i][0]) for i in used)
+    row_sql = "(" + ", ".join("?" for _ in used) + ")"
+    batch = max(1, 1000 // len(used))
+    for start in range(0, len(rows), batch):
+        chunk = rows[start : start + batch]
+        params = [to_duckdb(r[i], columns[i][1]) for r in chunk for i in used]
+        con.execute(f"INSERT INTO {q(table)} ({names}) VALUES {', '.join(row_sql for _ in chunk)}", params)
 
 
 def to_duckdb(value: Any, kql_type: str) -> Any:

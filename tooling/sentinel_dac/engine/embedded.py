@@ -22,7 +22,7 @@ from .duckdb_tables import create_data_table, create_view, create_watchlist_tabl
 from .errors import EngineError, QueryFailed, UnsupportedKql
 from .extensions import install as install_extensions
 from .kqltypes import DUCKDB_TYPES
-from .prepare import HIDDEN_INGESTION, KqlStep, Prepared, StageStep, prepare, prepare_function
+from .prepare import HIDDEN_INGESTION, KqlStep, Prepared, StageStep, prepare, prepare_function, watchlist_table
 from .results import QueryResult, duckdb_value, kql_type_of
 from .syntax import Mapped, copy_with_edits, parse
 
@@ -37,25 +37,30 @@ class EmbeddedEngine:
     def __init__(self) -> None:
         install_extensions()
         self._con: Any = None
+        self._prepared: dict[tuple, Prepared] = {}
+        self._sql: dict[tuple, tuple[str, dict]] = {}
+        self._reset()
+
+    def _reset(self) -> None:
+        """Forget the loaded data; translations stay cached (their keys hold everything they depend on)."""
         self._data: DataSet | None = None
         self._columns: dict[str, list[tuple[str, str]]] = {}
         self._views: dict[str, tuple] = {}
         self._extra_schema: dict[str, list[str]] = {}
         self._functions: list[str] = []
         self._function_names: dict[str, str] = {}
-        self._prepared: dict[str, Prepared] = {}
-        self._sql: dict[tuple, tuple[str, dict]] = {}
 
     # -- loading -----------------------------------------------------------------------------------------------
     def load(self, data: DataSet) -> None:
-        self.close()
-        self._con = duckdb_kql.connect()
+        if self._con is None:
+            self._con = duckdb_kql.connect()
+        else:
+            self._drop_all()
+        self._reset()
         self._data = data
         for name, table in data.tables.items():
             self._columns[name] = create_data_table(self._con, table.schema, table)
         for alias in sorted(data.watchlists):
-            from .prepare import watchlist_table
-
             wl = data.watchlists[alias]
             table = watchlist_table(wl.alias, data)
             cols = create_watchlist_table(self._con, table, wl)
@@ -82,18 +87,29 @@ class EmbeddedEngine:
     def connection(self) -> Any:
         return self._con
 
+    def _drop_all(self) -> None:
+        """Empty the connection for the next data set (cheaper than a new connection per test case)."""
+        for name, kind, temporary in self._con.execute(
+            "SELECT table_name, table_type, table_schema = 'temp' OR table_catalog = 'temp' "
+            "FROM information_schema.tables"
+        ).fetchall():
+            what = "VIEW" if kind == "VIEW" else "TABLE"
+            self._con.execute(f"DROP {what} IF EXISTS {'temp.' if temporary else ''}{q(name)}")
+
     def close(self) -> None:
         if self._con is not None:
             self._con.close()
-        self.__init__()
+            self._con = None
+        self._reset()
 
     # -- running -----------------------------------------------------------------------------------------------
     def run(self, query: str, now: datetime, window: Window | None = None) -> QueryResult:
         if self._data is None:
             raise EngineError("no data loaded: call load() first")
-        prepared = self._prepared.get(query)
+        key = (query, tuple(sorted(self._data.watchlists)))
+        prepared = self._prepared.get(key)
         if prepared is None:
-            prepared = self._prepared[query] = prepare(query, self._data)
+            prepared = self._prepared[key] = prepare(query, self._data)
         hidden = prepared.uses_ingestion_time or self._functions_use_ingestion()
         self._ensure_views(prepared, window, hidden)
         notes: list[str] = []
@@ -139,13 +155,14 @@ class EmbeddedEngine:
     def _translate(
         self, prepared: Prepared, text: Mapped, now: datetime, hidden: bool, stage_tables
     ) -> tuple[str, dict]:
-        key = (text.text, hidden, tuple(sorted((k, tuple(v)) for k, v in stage_tables.items())))
+        schema = self._schema(hidden, stage_tables)
+        key = (text.text, tuple(self._functions), tuple((t, tuple(c)) for t, c in sorted(schema.items())))
         cached = self._sql.get(key)
         if cached is None:
             try:
                 tr = duckdb_kql.to_sql(
                     text.text,
-                    schema=self._schema(hidden, stage_tables),
+                    schema=schema,
                     query_now=_naive(now),
                     functions=self._functions or None,
                 )
