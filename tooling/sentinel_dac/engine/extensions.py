@@ -11,6 +11,9 @@ by the embedded engine before it translates anything.
   MaxSize elements ("make_set(Expr [, MaxSize])": "The limit on the maximum
   number of elements returned", KQL reference). Rules use it constantly
   (`make_set(Id, 50)`), and custom details show those arrays to analysts.
+* `base64_decode_tostring(s)` on bytes that are not UTF-8: 1.1.2 returns the bytes
+  escaped as text (`String\\xD0...`); the docs say the result is null (Kusto's empty
+  string), conformance case base64-decode-tostring-invalid-utf8.
 """
 
 from __future__ import annotations
@@ -30,7 +33,17 @@ def install() -> None:
         original = F.AGGREGATE_FUNCTIONS.get(name)
         if original is not None and not isinstance(original, _Capped):
             F.AGGREGATE_FUNCTIONS[name] = _capped(original, F.AggregateSpec)
+    base64 = "coalesce(try(decode(try(from_base64({0})))), '')"
+    for name in ("base64_decode_tostring", "base64_decodestring"):
+        if name in F.SCALAR_FUNCTIONS:
+            F.SCALAR_FUNCTIONS[name] = _replace(F.SCALAR_FUNCTIONS[name], template=base64, kind="template")
     _installed = True
+
+
+def _replace(spec, **changes):
+    import dataclasses
+
+    return dataclasses.replace(spec, note=(spec.note + " " if spec.note else "") + "sentinel-dac correction", **changes)
 
 
 def _capped(original, base):
