@@ -44,7 +44,7 @@ def build_query(query: str, data: DataSet, now: datetime, window: Window | None)
     lines = [f"set query_now = datetime({format_datetime(now)});"]
     for table in sorted(n for n in names if data.catalog.get(n) is not None):
         lines.append(_table_let(table, data, window, hidden))
-    for alias, wl in sorted(data.watchlists.items()):
+    for _, wl in sorted(data.watchlists.items()):
         if wl.alias in prepared.watchlists or any(watchlist_table(wl.alias, data) in b for b in bodies.values()):
             cols = list(wl.columns)
             rows = [[row.get(c) for c, _ in cols] for row in wl.rows]
@@ -109,7 +109,7 @@ class AdxEngine:
             raise QueryFailed("no data loaded: call load() first")
         if self._unavailable:
             raise EngineUnavailable(self._unavailable)
-        text, prepared = build_query(query, self._data, now, window)
+        text, _ = build_query(query, self._data, now, window)
         from azure.kusto.data import ClientRequestProperties
         from azure.kusto.data.exceptions import KustoServiceError
 
