@@ -34,3 +34,13 @@ def valid_rule_text() -> str:
     from helpers import VALID_RULE
 
     return VALID_RULE.read_text()
+
+
+@pytest.fixture
+def engine():
+    """An embedded engine, closed after the test."""
+    from sentinel_dac.engine.embedded import EmbeddedEngine
+
+    e = EmbeddedEngine()
+    yield e
+    e.close()

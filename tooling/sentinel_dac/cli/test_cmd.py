@@ -44,8 +44,8 @@ def test(app: AppContext, paths, fmt, junit_xml, require_cases, engine, cluster,
     """Run rule test cases (<rule>.tests.yaml) on the embedded engine or ADX.
 
     Exit status: 0 all cases passed, 1 a case failed or a test file/sample is
-    invalid, 2 usage error. Cases the engine could not run (no ADX cluster)
-    are reported as not run, never as passed.
+    invalid, 2 usage error, 3 nothing failed but some cases were not run (the
+    engine was unavailable, e.g. no ADX cluster): never reported as passed.
     """
     factory = engine_factory(engine, cluster, database)
     project = app.project(extra_paths=paths)
@@ -53,4 +53,10 @@ def test(app: AppContext, paths, fmt, junit_xml, require_cases, engine, cluster,
     click.echo(RENDERERS[fmt](report, verbose))
     if junit_xml is not None:
         write_junit(report, junit_xml)
-    raise SystemExit(0 if report.ok else 1)
+    raise SystemExit(exit_code(report))
+
+
+def exit_code(report) -> int:
+    if not report.ok:
+        return 1
+    return 3 if report.count("not_run") else 0
