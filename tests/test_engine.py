@@ -69,9 +69,14 @@ def test_getwatchlist_returns_search_key_and_csv_columns(engine):
     result = engine.run("_GetWatchlist('allowedcallers')", NOW)
     assert result.columns == ["_DTItemId", "LastUpdatedTimeUTC", "SearchKey", "Upn", "Team"]
     assert result.rows[0][1:] == (NOW, "alice@contoso.com", "alice@contoso.com", "payments")
-    q = "AZKVAuditLogs | extend u = 'alice@contoso.com' | where u in ((_GetWatchlist('AllowedCallers') | project SearchKey)) | count"
+    q = (
+        "AZKVAuditLogs | extend u = 'alice@contoso.com' "
+        "| where u in ((_GetWatchlist('AllowedCallers') | project SearchKey)) | count"
+    )
     assert engine.run(q, NOW).rows == [(2,)]
-    with pytest.raises(QueryFailed, match="no watchlist with that alias in this project .known: AllowedCallers") as exc:
+    with pytest.raises(
+        QueryFailed, match=r"no watchlist with that alias in this project \(known: AllowedCallers"
+    ) as exc:
         engine.run("AZKVAuditLogs\n| join (_GetWatchlist('Nope')) on $left.Id == $right.SearchKey", NOW)
     assert exc.value.offset == len("AZKVAuditLogs\n| join (")
     with pytest.raises(UnsupportedKql, match="needs the alias as a string literal"):
@@ -132,7 +137,8 @@ def test_results_are_plain_python_values(engine):
     row = kv(1, Identity={"claim": {"upn": "a@contoso.com"}}, HttpStatusCode=200)
     engine.load(dataset({"AZKVAuditLogs": [row]}))
     result = engine.run(
-        "AZKVAuditLogs | project TimeGenerated, Identity, HttpStatusCode, g = guid(5b1f6f2e-8b8a-4c7e-9a1d-0c2b3d4e5f60), d = 1h",
+        "AZKVAuditLogs | project TimeGenerated, Identity, HttpStatusCode, "
+        "g = guid(5b1f6f2e-8b8a-4c7e-9a1d-0c2b3d4e5f60), d = 1h",
         NOW,
     )
     assert result.types == ["datetime", "dynamic", "int", "guid", "timespan"]

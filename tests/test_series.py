@@ -29,9 +29,11 @@ def test_fit_line_matches_the_documented_example():
     assert line[0] == pytest.approx(1.064, abs=1.5e-3) and line[-1] == pytest.approx(31.102, abs=1.5e-3)
 
 
-PERIODS_EXAMPLE = [80, 139, 87, 110, 68, 54, 50, 51, 53, 133, 86, 141, 97, 156, 94, 149, 95, 140, 77, 61, 50, 54, 47, 133, 72,
-                   152, 94, 148, 105, 162, 101, 160, 87, 63, 53, 55, 54, 151, 103, 189, 108, 183, 113, 175, 113, 178, 90, 71,
-                   62, 62, 65, 165, 109, 181, 115, 182, 121, 178, 114, 170]  # fmt: skip
+PERIODS_EXAMPLE = [
+    80, 139, 87, 110, 68, 54, 50, 51, 53, 133, 86, 141, 97, 156, 94, 149, 95, 140, 77, 61, 50, 54, 47, 133, 72,
+    152, 94, 148, 105, 162, 101, 160, 87, 63, 53, 55, 54, 151, 103, 189, 108, 183, 113, 175, 113, 178, 90, 71,
+    62, 62, 65, 165, 109, 181, 115, 182, 121, 178, 114, 170,
+]  # fmt: skip
 
 
 def test_periods_detect_finds_the_documented_period():
@@ -99,7 +101,8 @@ def test_make_series_and_anomalies_run_as_pipeline_stages(engine):
     AZKVAuditLogs
     | make-series n = count() default = 0 on TimeGenerated from start to start + 2d step 1h by OperationName
     | extend series_decompose_anomalies(n, 3.0, 0, 'avg')
-    | mv-expand TimeGenerated to typeof(datetime), n to typeof(long), flag = series_decompose_anomalies_n_ad_flag to typeof(int)
+    | mv-expand TimeGenerated to typeof(datetime), n to typeof(long),
+        flag = series_decompose_anomalies_n_ad_flag to typeof(int)
     | where flag != 0
     """
     result = engine.run(query, NOW)
@@ -124,7 +127,8 @@ def test_stage_errors_point_at_the_operator(engine):
     with pytest.raises(UnsupportedKql, match="in range") as exc:
         engine.run(query, NOW)
     assert query[exc.value.offset :].startswith("make-series")
-    query = "AZKVAuditLogs\n| make-series n = count() on TimeGenerated from ago(1d) to now() step 1h\n| extend x = series_fit_line(n), y = 1"
+    series = "AZKVAuditLogs\n| make-series n = count() on TimeGenerated from ago(1d) to now() step 1h"
+    query = series + "\n| extend x = series_fit_line(n), y = 1"
     with pytest.raises(UnsupportedKql, match="may only hold such calls"):
         engine.run(query, NOW)
     query = (
