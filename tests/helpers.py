@@ -45,6 +45,7 @@ def rule_text(query: str, **fields: object) -> str:
         "description": "A rule for engine tests.",
         "severity": "Medium",
         "kind": "Scheduled",
+        "requiredDataConnectors": "[]",
         "queryFrequency": "1h",
         "queryPeriod": "1h",
         "triggerOperator": "gt",

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..content.load import Project, sibling_stem
+from ..content.load import FileKind, Project, sibling_stem
 from ..content.model import AnalyticsRule, HuntingQuery
 from ..engine.base import Engine
 from ..engine.errors import EngineError, EngineUnavailable, UnsupportedKql
@@ -92,6 +92,15 @@ def collect(
         if require:
             rt.problems.extend(coverage_problems(rt))
         out.append(rt)
+    loaded = {sibling_stem(r.path.resolve()) for r in project.rules}
+    broken = {sibling_stem(p.resolve()): p for p, kind in project.files.items() if kind is FileKind.RULE}
+    for stem, path in by_stem.items():
+        if (
+            stem in broken
+            and stem not in loaded
+            and (chosen is None or _selected(chosen, path.resolve(), broken[stem]))
+        ):
+            out.append(_not_loaded(project, broken[stem], path))
     for stem, path in by_stem.items():
         if stem in hunting_stems and (chosen is None or _selected(chosen, path.resolve(), None)):
             item: HuntingQuery = hunting_stems[stem]
@@ -113,6 +122,15 @@ def collect(
                 )
             )
     return out
+
+
+def _not_loaded(project: Project, rule_path: Path, tests_path: Path) -> RuleTests:
+    """A tests file whose rule failed to load: its cases cannot run, which must fail loudly."""
+    shown = project.display(rule_path)
+    errors = [f for f in project.findings if f.file == shown and f.is_error]
+    first = f" ({errors[0].file}:{errors[0].line}: {errors[0].code} {errors[0].message})" if errors else ""
+    message = f"the rule {shown} is invalid, so these cases cannot run{first}; see `sentinel-dac validate`"
+    return RuleTests(None, shown, None, [Finding(project.display(tests_path), 1, 1, "DAC514", message)])
 
 
 def _selected(chosen: list[Path], *paths: Path | None) -> bool:
