@@ -9,3 +9,15 @@ def test_validate_benchmark_runs_on_generated_rules(capsys):
     assert main(["validate", "--rules", "25", "--repeat", "1"]) == 0
     out = capsys.readouterr().out
     assert "25 rules" in out and "ms/rule" in out
+
+
+def test_engine_benchmark_agrees_with_hand_written_sql(capsys):
+    assert main(["engine", "--rows", "20000", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "hand-written DuckDB SQL" in out and "ratio" in out and "per rule run" in out
+
+
+def test_content_benchmark_runs_the_repository_suite(capsys):
+    assert main(["content", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "whole suite" in out and "per-case overhead" in out
