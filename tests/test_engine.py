@@ -121,8 +121,9 @@ def test_grammar_refusal_and_runtime_errors_are_clear(engine):
     engine.load(dataset({"AZKVAuditLogs": [kv(1)]}))
     with pytest.raises(UnsupportedKql, match="cannot parse this query: mismatched input"):
         engine.run("AZKVAuditLogs | where", NOW)
-    with pytest.raises(QueryFailed, match="NoSuchColumn"):
+    with pytest.raises(QueryFailed, match="column 'NoSuchColumn' does not exist at this point") as exc:
         engine.run("AZKVAuditLogs | where NoSuchColumn == 1", NOW)
+    assert exc.value.offset == len("AZKVAuditLogs | where ")
 
 
 def test_case_distinct_columns_keep_the_one_samples_use(engine):

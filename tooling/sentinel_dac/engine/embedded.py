@@ -191,8 +191,7 @@ class EmbeddedEngine:
         except duckdb_kql.KqlError as exc:
             raise QueryFailed(f"the query failed: {exc}", text.origin(0)) from None
         except Exception as exc:  # duckdb.Error and its kin: a runtime failure of supported KQL
-            message = str(exc).split("\n")[0]
-            raise QueryFailed(f"the engine failed running the query: {message}") from None
+            raise _runtime_error(prepared, exc) from None
         return _result(description, rows)
 
     def _stage(self, prepared: Prepared, step: StageStep, now, hidden, stage_tables) -> list[str]:
@@ -238,6 +237,24 @@ class EmbeddedEngine:
                     if where is not None:
                         return UnsupportedKql(construct, detail, where, function=fname)
         return UnsupportedKql(construct, detail, offset)
+
+
+_MISSING_COLUMN = re.compile(r'Referenced column "([^"]+)" not found')
+
+
+def _runtime_error(prepared: Prepared, exc: Exception) -> QueryFailed:
+    """DuckDB's error in KQL terms; an unknown column is placed at its first use in the query."""
+    message = str(exc).split("\n")[0]
+    missing = _MISSING_COLUMN.search(message)
+    if missing:
+        name = missing.group(1)
+        where = re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", prepared.original)
+        return QueryFailed(
+            f"column '{name}' does not exist at this point of the query (not in the table's schema, "
+            "or removed by an earlier operator)",
+            where.start() if where else None,
+        )
+    return QueryFailed(f"the engine failed running the query: {message}")
 
 
 def _find_call(text: str, name: str) -> int | None:

@@ -119,11 +119,11 @@ def prepare(query: str, dataset: DataSet, stages: bool = True) -> Prepared:
 
 
 def _plan(prepared: Prepared, pipe) -> list[KqlStep | StageStep]:
-    query, edits = prepared.original, prepared.edits
-    stage_at = [(i, parse_stage(op, query)) for i, op in enumerate(pipe.operators)]
+    stage_at = [(i, parse_stage(op, prepared.original)) for i, op in enumerate(pipe.operators)]
     stage_at = [(i, s) for i, s in stage_at if s is not None]
+    staged = {i for i, _ in stage_at}
+    _refuse_unstaged_series([op for i, op in enumerate(pipe.operators) if i not in staged])
     if not stage_at:
-        _refuse_unstaged_series(pipe.operators)
         return [KqlStep(prepared.query, None)]
     steps: list[KqlStep | StageStep] = []
     source_table: str | None = None
@@ -135,7 +135,6 @@ def _plan(prepared: Prepared, pipe) -> list[KqlStep | StageStep]:
         steps.append(StageStep(stage, into, out))
         source_table, first_op = out, index + 1
     steps.append(KqlStep(_segment(prepared, pipe, source_table, first_op, len(pipe.operators)), None))
-    del edits
     return steps
 
 
@@ -154,7 +153,7 @@ def _segment(prepared: Prepared, pipe, source_table: str | None, first: int, sto
     return out
 
 
-def _refuse_unstaged_series(operators: tuple[Operator, ...]) -> None:
+def _refuse_unstaged_series(operators: list[Operator]) -> None:
     """A series_* call outside a stage-able extend would reach duckdb-kql as an unknown function."""
     for op in operators:
         for tok in op.tokens:

@@ -3,7 +3,7 @@
 Implements the algorithm Microsoft documents for `series_decompose_anomalies`
 (KQL reference, series-decompose-anomalies-function.md, series-decompose-
 function.md, series-outliers-function.md, anomaly-detection.md; quoted in
-docs/engine-series.md):
+tests/conformance/series_decompose_anomalies.md):
 
 1. seasonality: autodetect the period (-1), use a given period, or none (0);
    the seasonal component is the per-phase average of the series;
