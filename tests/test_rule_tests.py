@@ -242,3 +242,59 @@ def test_cases_of_an_invalid_rule_fail_loudly(make_project, monkeypatch):
         in res.output
     )
     assert "DAC213" in res.output
+
+
+PARSER = """id: 2f1e0d9c-8b7a-4654-9321-0fedcba98765
+Function:
+  Title: Key Vault secret reads
+  Version: '1.0.0'
+  LastUpdated: '2024-05-01'
+Category: Microsoft Sentinel Parser
+FunctionName: KvSecretReads
+FunctionAlias: KvSecretReads
+FunctionParams:
+  - Name: operation
+    Type: string
+    Default: SecretGet
+FunctionQuery: |
+  AZKVAuditLogs
+  | where OperationName == operation
+  | where CallerIpAddress !in ((_GetWatchlist('TrustedIps') | project SearchKey))
+"""
+WATCHLIST = """watchlistAlias: TrustedIps
+displayName: Trusted addresses
+description: Addresses of our own automation
+provider: sentinel-dac
+itemsSearchKey: Address
+source: ips.csv
+"""
+
+
+def test_project_parsers_and_watchlists_are_available_to_rules(make_project, monkeypatch):
+    query = "KvSecretReads() | summarize Reads = count() by CallerIpAddress | where Reads > 2"
+    rows = ROWS + [{**ROWS[0], "CallerIpAddress": "10.0.0.5"}] * 3
+    root = project(
+        make_project,
+        CASES.replace("alert_count: 1", "result_count: 1"),
+        query=query,
+        extra={
+            "parsers/kv.yaml": PARSER,
+            "watchlists/trusted/watchlist.yaml": WATCHLIST,
+            "watchlists/trusted/ips.csv": "Address,Owner\n10.0.0.5,automation\n",
+            "detections/kv/samples/three.AZKVAuditLogs.jsonl": jsonl(*rows),
+        },
+    )
+    res = run(root, monkeypatch)
+    assert res.exit_code == 0, res.output  # one row: the parser ran, and its watchlist removed the trusted address
+    (root / "watchlists/trusted/ips.csv").write_text("Address,Owner\n10.9.9.9,automation\n")
+    res = run(root, monkeypatch)
+    assert res.exit_code == 1 and "expected 1 result row(s), got 2" in res.output
+
+
+def test_project_ingestion_delay_setting(make_project, monkeypatch):
+    cases = CASES.replace("now: 2024-05-01T12:00:00Z", "now: 2024-05-01T11:13:00Z", 1)
+    root = project(make_project, cases)
+    assert run(root, monkeypatch).exit_code == 0  # rows at 11:10-11:12 arrive at once: the 11:13 run sees them
+    root = project(make_project, cases, config="ingestion_delay:\n  AZKVAuditLogs: 10m\n")
+    res = run(root, monkeypatch)
+    assert res.exit_code == 1 and "expected the rule to fire" in res.output  # they arrive after 11:18: missed

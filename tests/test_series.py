@@ -141,7 +141,8 @@ def test_stage_errors_point_at_the_operator(engine):
 
 def test_series_functions_elsewhere_are_refused_with_the_supported_form(engine):
     engine.load(dataset())
-    query = "AZKVAuditLogs\n| make-series n = count() on TimeGenerated from ago(1d) to now() step 1h\n| project series_fit_line(n)"
+    series = "AZKVAuditLogs\n| make-series n = count() on TimeGenerated from ago(1d) to now() step 1h"
+    query = series + "\n| project series_fit_line(n)"
     with pytest.raises(UnsupportedKql, match=r"only supported as `\| extend \(a, b, c\) = series_fit_line") as exc:
         engine.run(query, NOW)
     assert query[exc.value.offset :].startswith("series_fit_line")
