@@ -64,6 +64,11 @@ class RunResult:
     def fired(self) -> bool:
         return bool(self.alerts)
 
+    @property
+    def rows(self) -> list[dict]:
+        """The query's result rows as column → value mappings."""
+        return self.result.records()
+
 
 def run_window(rule: AnalyticsRule, run_time: datetime, policy: RunPolicy = DEFAULT_POLICY) -> Window:
     """The rows a run of `rule` at `run_time` sees."""
