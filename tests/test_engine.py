@@ -124,6 +124,9 @@ def test_grammar_refusal_and_runtime_errors_are_clear(engine):
     with pytest.raises(QueryFailed, match="column 'NoSuchColumn' does not exist at this point") as exc:
         engine.run("AZKVAuditLogs | where NoSuchColumn == 1", NOW)
     assert exc.value.offset == len("AZKVAuditLogs | where ")
+    with pytest.raises(QueryFailed, match="table 'Custom_CL' is not in the table catalogue") as exc:
+        engine.run("AZKVAuditLogs | join (Custom_CL) on Id", NOW)
+    assert exc.value.offset == len("AZKVAuditLogs | join (")
 
 
 def test_case_distinct_columns_keep_the_one_samples_use(engine):

@@ -170,6 +170,10 @@ class EmbeddedEngine:
                 raise self._unsupported(prepared, text, exc) from None
             except duckdb_kql.KqlSyntaxError as exc:
                 raise self._unsupported(prepared, text, exc) from None
+            except duckdb_kql.KqlSchemaError as exc:
+                if "unknown table" in (exc.hint or ""):
+                    raise _runtime_error(prepared, Exception(f"Table with name {exc.name} does not exist")) from None
+                raise QueryFailed(f"the query cannot run: {exc}", _offset(text, exc)) from None
             except duckdb_kql.KqlError as exc:
                 raise QueryFailed(f"the query cannot run: {exc}", _offset(text, exc)) from None
             cached = self._sql[key] = (str(tr), dict(tr.parameters))
@@ -240,11 +244,21 @@ class EmbeddedEngine:
 
 
 _MISSING_COLUMN = re.compile(r'Referenced column "([^"]+)" not found')
+_MISSING_TABLE = re.compile(r"Table with name ([^\s!]+) does not exist")
 
 
 def _runtime_error(prepared: Prepared, exc: Exception) -> QueryFailed:
     """DuckDB's error in KQL terms; an unknown column is placed at its first use in the query."""
     message = str(exc).split("\n")[0]
+    table = _MISSING_TABLE.search(message)
+    if table:
+        name = table.group(1).strip('"')
+        where = re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", prepared.original)
+        return QueryFailed(
+            f"table '{name}' is not in the table catalogue; add its schema to the project's tables folder "
+            "(Azure-Sentinel JSON format)",
+            where.start() if where else None,
+        )
     missing = _MISSING_COLUMN.search(message)
     if missing:
         name = missing.group(1)
