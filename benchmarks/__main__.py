@@ -1,13 +1,13 @@
-"""Run a benchmark: `python -m benchmarks validate --rules 1000`."""
+"""Run a benchmark: `python -m benchmarks validate --rules 1000`, `engine --rows 1000000`, `content`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from . import validate_bench
+from . import content_bench, engine_bench, validate_bench
 
-BENCHES = {"validate": validate_bench}
+BENCHES = {"validate": validate_bench, "engine": engine_bench, "content": content_bench}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -74,3 +74,13 @@ def clients(emu):
         connection_verify=str(emu.ca_path),
         retry_total=0,
     )
+
+
+@pytest.fixture
+def engine():
+    """An embedded engine, closed after the test."""
+    from sentinel_dac.engine.embedded import EmbeddedEngine
+
+    e = EmbeddedEngine()
+    yield e
+    e.close()

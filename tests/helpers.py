@@ -46,3 +46,61 @@ def sdk_error(call) -> Exception:
     except Exception as exc:  # the caller asserts on the type and message
         return exc
     raise AssertionError("the call succeeded but was expected to fail")
+
+
+def rule_text(query: str, **fields: object) -> str:
+    """A valid analytics rule around `query`; `fields` replace or add top-level fields (YAML text values)."""
+    import textwrap
+
+    base = {
+        "id": "7d2f5c1e-0b3a-4c6d-9e8f-1a2b3c4d5e6f",
+        "name": "Test rule",
+        "description": "A rule for engine tests.",
+        "severity": "Medium",
+        "kind": "Scheduled",
+        "requiredDataConnectors": "[]",
+        "queryFrequency": "1h",
+        "queryPeriod": "1h",
+        "triggerOperator": "gt",
+        "triggerThreshold": "0",
+        "tactics": "\n  - CredentialAccess",
+        "relevantTechniques": "\n  - T1555",
+        "version": "1.0.0",
+    }
+    if fields.get("kind") == "NRT":
+        for key in ("queryFrequency", "queryPeriod", "triggerOperator", "triggerThreshold"):
+            base.pop(key)
+    base.update({k: v for k, v in fields.items() if v is not None})
+    for key in [k for k, v in fields.items() if v is None]:
+        base.pop(key, None)
+    lines = [f"{k}: {v}" for k, v in base.items()]
+    lines.append("query: |\n" + textwrap.indent(textwrap.dedent(query).strip("\n"), "  "))
+    return "\n".join(lines) + "\n"
+
+
+def jsonl(*rows: dict) -> str:
+    import json
+
+    return "".join(json.dumps(r) + "\n" for r in rows)
+
+
+def dataset(tables: dict[str, list[dict]] | None = None, delay=None, functions=(), watchlists=(), updated=None):
+    """A DataSet from plain rows (JSON-like values, as in a sample file); bad rows fail the test."""
+    from datetime import timedelta
+
+    from sentinel_dac.catalog.tables import builtin_catalog
+    from sentinel_dac.engine import DataSet
+    from sentinel_dac.engine.samples import SampleRow, TableSample, type_row
+
+    catalog = builtin_catalog()
+    data = DataSet(catalog)
+    for table, rows in (tables or {}).items():
+        sample = TableSample(table, "test")
+        for i, raw in enumerate(rows):
+            (values, ingested), problems = type_row(raw, catalog.get(table), delay or timedelta(0))
+            assert not problems, problems
+            sample.rows.append(SampleRow(values, ingested, "test", i + 1))
+        data.add(sample)
+    data.functions = list(functions)
+    data.add_watchlists(list(watchlists), updated)
+    return data

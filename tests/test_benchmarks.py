@@ -16,3 +16,15 @@ def test_validate_benchmark_without_kql(capsys):
     assert main(["validate", "--rules", "10", "--repeat", "1", "--no-kql"]) == 0
     out = capsys.readouterr().out
     assert "without KQL checks" in out and "parser start-up" not in out
+
+
+def test_engine_benchmark_agrees_with_hand_written_sql(capsys):
+    assert main(["engine", "--rows", "20000", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "hand-written DuckDB SQL" in out and "ratio" in out and "per rule run" in out
+
+
+def test_content_benchmark_runs_the_repository_suite(capsys):
+    assert main(["content", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "whole suite" in out and "per-case overhead" in out

@@ -105,10 +105,19 @@ def test_invalid_project_config_is_a_clear_error(make_project, monkeypatch):
 
 
 def test_check_runs_validate_and_summarises(make_project, monkeypatch):
-    root = make_project({"detections/r.yaml": valid_rule_text()})
+    root = make_project({"detections/r.yaml": valid_rule_text()}, config="require_cases: false\n")
     res = run(["check"], root, monkeypatch)
     assert res.exit_code == 0, res.output
     assert "validate: ok" in res.output and "1 rules" in res.output
+    assert "test: OK: 1 rule(s), 0 case(s)" in res.output
+
+
+def test_check_fails_a_rule_without_cases_when_required(make_project, monkeypatch):
+    root = make_project({"detections/r.yaml": valid_rule_text()})
+    res = run(["check"], root, monkeypatch)
+    assert res.exit_code == 1, res.output
+    assert "detections/r.yaml:1: DAC512 no test cases: add r.tests.yaml" in res.output
+    assert "validate: ok" in res.output and "test: FAILED" in res.output
 
 
 def test_check_fails_on_errors(make_project, monkeypatch):

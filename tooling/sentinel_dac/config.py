@@ -9,6 +9,7 @@ import time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from .errors import ConfigError
@@ -31,6 +32,8 @@ class ProjectConfig:
     paths: dict[str, Path] = field(default_factory=dict)
     require_cases: bool = True
     config_file: Path | None = None
+    ingestion_delay: dict[str, timedelta] = field(default_factory=dict)
+    """Per-table delay between TimeGenerated and ingestion for sample rows (`default` for all others)."""
 
     def content_dir(self, name: str) -> Path:
         return self.paths[name]
@@ -69,7 +72,17 @@ def load_config(root: Path | None) -> ProjectConfig:
         paths=paths,
         require_cases=bool(doc.data.get("require_cases", True)),
         config_file=cfg_file,
+        ingestion_delay=_delays(doc.data.get("ingestion_delay") or {}),
     )
+
+
+def _delays(raw: dict) -> dict[str, timedelta]:
+    from .content.durations import parse_delay
+
+    try:
+        return {table: parse_delay(text) for table, text in raw.items()}
+    except ValueError as exc:
+        raise ConfigError(f"invalid project configuration: ingestion_delay: {exc}") from None
 
 
 def _describe(findings: list) -> str:

@@ -62,9 +62,10 @@ def _register() -> None:
     from .emulate_cmd import emulate
     from .export_cmd import export
     from .tables_cmd import tables
+    from .test_cmd import test
     from .validate_cmd import validate
 
-    for command in (validate, check, tables, export, emulate):
+    for command in (validate, test, check, tables, export, emulate):
         main.add_command(command)
 
 

@@ -1,9 +1,11 @@
-"""`sentinel-dac check`: the main CI job -- every step, one summary."""
+"""`sentinel-dac check`: the main CI job -- validate, then test, one summary."""
 
 from __future__ import annotations
 
 import click
 
+from ..testing import run_project
+from ..testing.report import summary_line
 from ..validate import validate_project
 from .context import AppContext
 
@@ -22,9 +24,17 @@ def check(app: AppContext, strict: bool, no_kql: bool) -> None:
         f"{len(project.rules)} rules, {len(project.hunting)} hunting queries, "
         f"{len(project.parsers)} parsers, {len(project.watchlists)} watchlists"
     )
-    status = "FAILED" if result.failed(strict) else "ok"
     click.echo(
-        f"validate: {status} -- {result.files_checked} files ({counts}), "
+        f"validate: {'FAILED' if result.failed(strict) else 'ok'} -- {result.files_checked} files ({counts}), "
         f"{len(result.errors)} errors, {len(result.warnings)} warnings"
     )
-    raise SystemExit(1 if result.failed(strict) else 0)
+    report = run_project(project)
+    for p in report.problems:
+        click.echo(f"{p.file}:{p.line}: {p.code} {p.message}" + ("" if p.is_error else " [warning]"))
+    for r in report.results:
+        if r.status != "passed":
+            first = r.message.splitlines()[0] if r.message else ""
+            click.echo(f"{'FAIL' if r.status == 'failed' else 'NOT RUN'} {r.rule} :: {r.case}: {first}")
+    click.echo("test: " + summary_line(report))
+    failed = result.failed(strict) or not report.ok or (strict and any(not p.is_error for p in report.problems))
+    raise SystemExit(1 if failed else 0)

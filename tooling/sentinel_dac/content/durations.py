@@ -36,6 +36,14 @@ def parse_duration(text: str) -> timedelta:
     raise ValueError(f"'{text}' is not a duration (use 5m, 1h, 14d or ISO-8601 such as PT5M, P1D)")
 
 
+def parse_delay(text: str) -> timedelta:
+    """A delay: any duration above, or seconds (`30s`) since ingestion delays are often that short."""
+    s = str(text).strip()
+    if s.endswith("s") and s[:-1].isdigit():
+        return timedelta(seconds=int(s[:-1]))
+    return parse_duration(s)
+
+
 def to_iso(td: timedelta) -> str:
     """timedelta → ISO-8601 the way the Sentinel API returns it (`PT5H`, `P1D`)."""
     total = int(td.total_seconds())

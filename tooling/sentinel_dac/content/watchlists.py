@@ -132,3 +132,29 @@ def parse_items(text: str, display: str, search_key: str) -> tuple[list[str], li
     except csv.Error as exc:
         findings.append(Finding(display, reader.line_num, 1, "DAC250", f"CSV error: {exc}"))
     return columns, rows, findings
+
+
+GETWATCHLIST_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("_DTItemId", "string"),
+    ("LastUpdatedTimeUTC", "datetime"),
+    ("SearchKey", "string"),
+)
+"""Columns `_GetWatchlist('alias')` returns before the item's own (CSV) columns.
+
+Sentinel's function reads the `Watchlist` table, keeps the latest version of
+each item (`arg_max(_DTTimestamp, _DTItemStatus, LastUpdatedTimeUTC,
+SearchKey, WatchlistItem) by _DTItemId`), drops deleted items and
+`bag_unpack`s `WatchlistItem`, so the CSV columns appear as string columns
+after these three. Source: a Microsoft support query reproducing the function
+(public code index, id 52276789526); see docs/architecture.md.
+"""
+
+
+def getwatchlist_schema(watchlist: Watchlist) -> list[tuple[str, str]]:
+    """The (column, KQL type) list `_GetWatchlist(alias)` returns for this watchlist.
+
+    One definition for the KQL validator and the test engine. A CSV column
+    named like a fixed column is not repeated (bag_unpack would clash).
+    """
+    fixed = [name for name, _ in GETWATCHLIST_COLUMNS]
+    return [*GETWATCHLIST_COLUMNS, *((c, "string") for c in watchlist.columns if c not in fixed)]

@@ -25,6 +25,7 @@ SCHEMA_NAMES = (
     "rule-meta",
     "project-config",
     "emulator-workspaces",
+    "test-cases",
 )
 
 

@@ -1,0 +1,154 @@
+"""DuckDB tables for a DataSet: data tables, per-run windowed views, watchlists.
+
+Each sample table is stored once as `__sdac_data_<Table>` with every
+catalogue column plus the hidden ingestion-time column, sorted by
+TimeGenerated (DuckDB's zone maps then skip whole row groups outside a
+window). What a query reads as `<Table>` is a view over it with the run's
+window as a WHERE clause; a new run only replaces the view, never the data.
+
+DuckDB folds column names that differ only in case (AzureDiagnostics has
+`clientIP_s` and `clientIp_s`); the embedded engine keeps the one the samples
+use (else the first) and refuses samples that use two of them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ..catalog.tables import TableSchema
+from .dataset import TableData, WatchlistData, Window
+from .errors import UnsupportedKql
+from .kqltypes import DUCKDB_TYPES
+from .prepare import HIDDEN_INGESTION
+
+
+def q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def data_table(name: str) -> str:
+    return f"__sdac_data_{name}"
+
+
+def storable_columns(schema: TableSchema, data: TableData | None) -> list[tuple[str, str]]:
+    """The table's columns DuckDB can hold at once (one per case-insensitive name)."""
+    used = {k for r in data.rows for k in r.values} if data else set()
+    chosen: dict[str, tuple[str, str]] = {}
+    for col in schema.columns:
+        key = col.name.lower()
+        if key in chosen:
+            if col.name in used and chosen[key][0] in used:
+                raise UnsupportedKql(
+                    "case-distinct columns",
+                    f"table {schema.name}: samples use both {chosen[key][0]} and {col.name}, which differ only in "
+                    "case; the embedded engine (DuckDB) cannot hold both in one table",
+                )
+            if col.name in used:
+                chosen[key] = (col.name, col.type)
+            continue
+        chosen[key] = (col.name, col.type)
+    return list(chosen.values())
+
+
+def create_data_table(con: Any, schema: TableSchema, data: TableData | None) -> list[tuple[str, str]]:
+    columns = storable_columns(schema, data)
+    ddl = ", ".join(f"{q(n)} {DUCKDB_TYPES[t]}" for n, t in columns)
+    con.execute(f"CREATE OR REPLACE TABLE {q(data_table(schema.name))} ({ddl}, {q(HIDDEN_INGESTION)} TIMESTAMP)")
+    if data and data.rows:
+        ordered = sorted(
+            data.rows, key=lambda r: (r.values.get("TimeGenerated") is None, r.values.get("TimeGenerated"))
+        )
+        insert_rows(
+            con,
+            data_table(schema.name),
+            [*columns, (HIDDEN_INGESTION, "datetime")],
+            ([*(r.values.get(n) for n, _ in columns), r.ingestion_time] for r in ordered),
+        )
+    return columns
+
+
+def insert_rows(con: Any, table: str, columns: list[tuple[str, str]], rows: Iterable[list[Any]]) -> None:
+    """Insert Python values (common result shape) into `table`.
+
+    Only columns some row fills are named (samples leave most of a table's
+    columns empty), and rows go in as multi-row VALUES batches: DuckDB's
+    executemany prepares one statement per row, far slower for small tables.
+    """
+    rows = [list(r) for r in rows]
+    used = [i for i in range(len(columns)) if any(r[i] is not None for r in rows)]
+    if not rows or not used:
+        if rows:
+            con.execute(f"INSERT INTO {q(table)} ({q(columns[0][0])}) SELECT NULL FROM range({len(rows)})")
+        return
+    names = ", ".join(q(columns[i][0]) for i in used)
+    row_sql = "(" + ", ".join("?" for _ in used) + ")"
+    batch = max(1, 1000 // len(used))
+    for start in range(0, len(rows), batch):
+        chunk = rows[start : start + batch]
+        params = [to_duckdb(r[i], columns[i][1]) for r in chunk for i in used]
+        con.execute(f"INSERT INTO {q(table)} ({names}) VALUES {', '.join(row_sql for _ in chunk)}", params)
+
+
+def to_duckdb(value: Any, kql_type: str) -> Any:
+    if value is None:
+        return None
+    if kql_type == "dynamic":
+        return json.dumps(value, default=_json_default)
+    if kql_type == "datetime" and isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    if kql_type == "timespan" and isinstance(value, timedelta):
+        return value
+    return value
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        from .kqltypes import format_datetime
+
+        return format_datetime(value)
+    return str(value)
+
+
+def create_watchlist_table(con: Any, name: str, wl: WatchlistData) -> list[tuple[str, str]]:
+    columns = storable_columns(TableSchema(name, tuple(_cols(wl.columns)), "watchlist"), None)
+    ddl = ", ".join(f"{q(n)} {DUCKDB_TYPES[t]}" for n, t in columns)
+    con.execute(f"CREATE OR REPLACE TABLE {q(name)} ({ddl})")
+    insert_rows(con, name, columns, ([row.get(n) for n, _ in columns] for row in wl.rows))
+    return columns
+
+
+def _cols(pairs: tuple[tuple[str, str], ...]):
+    from ..catalog.tables import Column
+
+    return [Column(n, t) for n, t in pairs]
+
+
+def _ts(value: datetime) -> str:
+    naive = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    return f"TIMESTAMP '{naive.isoformat(sep=' ')}'"
+
+
+def window_sql(window: Window | None) -> str:
+    if window is None:
+        return "TRUE"
+    parts = []
+    if window.start is not None:
+        parts.append(f'"TimeGenerated" >= {_ts(window.start)}')
+    if window.end is not None:
+        parts.append(f'"TimeGenerated" < {_ts(window.end)}')
+    if window.ingested_after is not None:
+        parts.append(f"{q(HIDDEN_INGESTION)} > {_ts(window.ingested_after)}")
+    if window.ingested_until is not None:
+        parts.append(f"{q(HIDDEN_INGESTION)} <= {_ts(window.ingested_until)}")
+    return " AND ".join(parts) or "TRUE"
+
+
+def create_view(con: Any, table: str, columns: list[tuple[str, str]], window: Window | None, hidden: bool) -> None:
+    names = [q(n) for n, _ in columns] + ([q(HIDDEN_INGESTION)] if hidden else [])
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {q(table)} AS SELECT {', '.join(names)} "
+        f"FROM {q(data_table(table))} WHERE {window_sql(window)}"
+    )
