@@ -1,13 +1,13 @@
-"""Run a benchmark: `python -m benchmarks validate --rules 1000`."""
+"""Run a benchmark: `python -m benchmarks validate --rules 1000`, `python -m benchmarks devweek --out DIR`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from . import validate_bench
+from . import devweek, validate_bench
 
-BENCHES = {"validate": validate_bench}
+BENCHES = {"validate": validate_bench, "devweek": devweek}
 
 
 def main(argv: list[str] | None = None) -> int:
