@@ -9,6 +9,7 @@ module is the benchmark-harness face of it (reports generation time against the 
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 from pathlib import Path
 
@@ -42,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
     for table, n in summary.rows.items():
         print(f"  {table:<28} {n:>10,}")
     rate = total / summary.seconds if summary.seconds else 0.0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(f"  peak memory {peak_mb:,.0f} MB (streaming: about one hour of rows is held at a time)")
     print(
         f"  generated in {summary.seconds:.1f} s ({rate:,.0f} rows/s); CI budget {BUDGET_SECONDS:.0f} s: "
         f"ratio {summary.seconds / BUDGET_SECONDS:.2f} of budget"

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 import random
 import uuid
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .timeutil import HOUR
 
@@ -31,12 +31,11 @@ class Ctx:
     start: int
     end: int
     volume: float = 1.0  # --scale for benign noise; 1.0 for labelled episodes
-    state: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def for_actor(cls, base: Ctx, seed: int, key: str, index: int, volume: float) -> Ctx:
         rng = random.Random(f"devweek/{seed}/{key}/{index}")
-        return cls(base.world, base.sink, base.metrics, rng, base.start, base.end, volume, base.state)
+        return cls(base.world, base.sink, base.metrics, rng, base.start, base.end, volume)
 
     # -- randomness -------------------------------------------------------------------------
     def guid(self) -> str:

@@ -237,8 +237,9 @@ EPISODES = (
         "local (key) auth re-enabled and public network access opened on an AI account",
         L.platform_admin(2),
         lambda w: (
-            f"A platform admin's session from {ADMIN_IP} at 01:35 re-enables key auth and public access on "
-            "the production account, lists its keys and uses them."
+            f"A platform admin's session (listed in platform_principals, so a principal allowlist alone misses it) "
+            f"from {ADMIN_IP} at 01:35 on a Thursday — outside the maintenance window — re-enables key auth and "
+            "public access on the production account, lists its keys and uses them."
         ),
         sk03_local_auth,
         related=L.related(L.ip(ADMIN_IP), L.account("prod-eus")),

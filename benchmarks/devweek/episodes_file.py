@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from .registry import Entity, Episode
+from .registry import ENTITY_TYPES, FAMILIES, Entity, Episode
 from .timeutil import at, iso_seconds
 from .world import World
 
@@ -55,11 +55,19 @@ def place(episodes: tuple[Episode, ...], w: World) -> list[PlacedEpisode]:
     """Episodes resolved against the world; those starting after the generated range are left out,
     those running past its end are cut at the end."""
     placed = []
+    ids = [ep.id for ep in episodes]
+    if len(ids) != len(set(ids)):
+        raise ValueError(f"duplicate episode ids: {sorted({i for i in ids if ids.count(i) > 1})}")
     for ep in episodes:
+        if ep.family not in FAMILIES:
+            raise ValueError(f"episode {ep.id}: unknown family {ep.family}")
         a, b = at(w.start, *ep.start), min(at(w.start, *ep.end), w.end)
         if a >= w.end:
             continue
         related = ep.related(w) if ep.related else ()
+        for entity in (ep.entity(w), *related):
+            if entity.type not in ENTITY_TYPES or not entity.value:
+                raise ValueError(f"episode {ep.id}: bad entity {entity}")
         placed.append(PlacedEpisode(ep, a, b, ep.entity(w), related, ep.describe(w)))
     return placed
 

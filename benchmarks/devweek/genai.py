@@ -40,10 +40,6 @@ class GenAiService:
     def sanctioned(self) -> bool:
         return self.domain in SANCTIONED
 
-    @property
-    def is_api(self) -> bool:
-        return self.category == "API"
-
 
 def load_services(path: Path = DATA) -> tuple[GenAiService, ...]:
     with path.open(encoding="utf-8", newline="") as f:

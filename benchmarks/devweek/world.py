@@ -1,6 +1,6 @@
 """Contoso, the synthetic organisation of the development week: people, workloads, resources, networks.
 
-Built once per run from `random.Random(seed)`; every identifier is synthetic (seeded GUIDs, example
+Built once per run by `estate.build_world(seed)`; every identifier is synthetic (seeded GUIDs, example
 domains, documentation/benchmarking IP ranges). The same world feeds the logs, the episode labels and
 the inventory CSVs, so a watchlist built from `inventory/` matches the logs exactly.
 
