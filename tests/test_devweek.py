@@ -332,3 +332,37 @@ def test_refuses_to_replace_a_folder_that_is_not_a_week(tmp_path: Path, capsys):
     assert main(["devweek", "--out", str(target), "--days", "1", "--scale", "0.01"]) == 2
     assert "refusing to replace" in capsys.readouterr().err
     assert (target / "notes.txt").read_text() == "keep me" and len(list(tmp_path.iterdir())) == 1
+
+
+# -- streaming and scale ---------------------------------------------------------------------------
+
+
+def test_sink_writes_in_time_order_and_keeps_only_the_unsettled_rows(tmp_path: Path):
+    from benchmarks.devweek.sink import Sink
+
+    sink = Sink(tmp_path, ("T",), lo=0, hi=100)
+    for us in (50, 10, 130, 30, 99, 100):
+        sink.add("T", us, {"t": us})
+    sink.flush(before=40)
+    assert sink.counts["T"] == 2 and len(sink._pending["T"]) == 4, (
+        "rows at or after the boundary stay in memory until their period ends"
+    )
+    sink.flush(before=1000)
+    sink.close()
+    written = [json.loads(line)["t"] for line in (tmp_path / "T.jsonl").read_text().splitlines()]
+    assert written == [10, 30, 50, 99], "sorted; rows outside [lo, hi) dropped"
+    assert sink.counts["T"] == 4
+
+
+def test_scale_multiplies_benign_volume_but_never_the_episodes(tmp_path: Path):
+    small, large = tmp_path / "small", tmp_path / "large"
+    generate(small, scale=0.02, days=3)
+    generate(large, scale=0.08, days=3)
+
+    def lines(folder: Path, table: str, needle: str = "") -> int:
+        return sum(needle in line for line in (folder / f"{table}.jsonl").open(encoding="utf-8"))
+
+    for table in ("OfficeActivity", "AZFWApplicationRule"):  # no episode touches them in the first three days
+        assert 3 < lines(large, table) / lines(small, table) < 5, table
+    for table, attacker in (("AzureDiagnostics", "192.0.2.***"), ("AZKVAuditLogs", "192.0.2.120")):
+        assert lines(small, table, attacker) == lines(large, table, attacker) > 0, (table, attacker)
