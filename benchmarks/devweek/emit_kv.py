@@ -136,7 +136,6 @@ def _row(ctx: Ctx, t: int, vault: Vault, who: Principal | None, ip: str, client:
         "OperationVersion": DATA_API,
         "ResultType": "Success" if op.status < 300 else "Failure",
         "ResultSignature": REASON.get(op.status, str(op.status)),
-        "ResultDescription": op.description,
         "HttpStatusCode": op.status,
         "DurationMs": ctx.rng.randint(2, 25) if op.status != 401 else ctx.rng.randint(0, 3),
         "CallerIpAddress": ip,
@@ -150,6 +149,8 @@ def _row(ctx: Ctx, t: int, vault: Vault, who: Principal | None, ip: str, client:
         "_SubscriptionId": vault.subscription,
         "SourceSystem": "Azure",
     }
+    if op.description:
+        row["ResultDescription"] = op.description
     if who is not None:
         row["Identity"] = {"claim": _claims(w, who)}
         row["IsRbacAuthorized"] = op.status < 300
@@ -176,7 +177,6 @@ def _legacy_row(
         "OperationVersion": DATA_API,
         "ResultType": "Success" if op.status < 300 else "Failure",
         "ResultSignature": REASON.get(op.status, str(op.status)),
-        "ResultDescription": op.description,
         "DurationMs": ctx.rng.randint(2, 25),
         "CallerIPAddress": ip,
         "CorrelationId": ctx.guid(),
@@ -188,6 +188,8 @@ def _legacy_row(
         "_SubscriptionId": vault.subscription,
         "SourceSystem": "Azure",
     }
+    if op.description:
+        row["ResultDescription"] = op.description
     if who is not None:
         claims = _claims(ctx.world, who)
         row["identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g"] = claims[OID]

@@ -123,6 +123,15 @@ def scanners_and_jobs(ctx: Ctx) -> None:
             session(ctx, t, vault, w.app(f"mi-team-{team}"), ip, CSI_CLIENT, get_secrets(vault.secrets))
 
 
+def key_users(ctx: Ctx) -> None:
+    """The contact-centre app signs webhook payloads with a Key Vault key (KeyGet on the hour, KeySign per call)."""
+    w = ctx.world
+    vault, mi = w.vaults["kv-prod-apps"], w.app("mi-contact-center")
+    session(ctx, ctx.start + 90 * US, vault, mi, "10.41.0.6", APPSVC_CLIENT, [KvOp("KeyGet", "signing")])
+    for t in ctx.arrivals(20 * office(ctx.start)):
+        session(ctx, t, vault, mi, "10.41.0.6", APPSVC_CLIENT, [KvOp("KeySign", "signing")], challenge=False)
+
+
 def people(ctx: Ctx) -> None:
     """Engineers read dev secrets from the CLI; the platform team reads and rotates production secrets."""
     w = ctx.world
@@ -178,6 +187,13 @@ ACTORS = (
         "the compliance scanner lists all 12 vaults at 06:00; "
         "reporting ETL reads two secrets; team workloads read their own vault hourly",
         "one principal touching many vaults",
+    ),
+    Actor(
+        "key-users",
+        key_users,
+        KV_TABLES,
+        "the contact-centre app reads its signing key hourly and signs webhook payloads with it (KeySign)",
+        "key operations by an application",
     ),
     Actor(
         "kv-people",
