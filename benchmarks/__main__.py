@@ -1,13 +1,14 @@
-"""Run a benchmark: `python -m benchmarks validate --rules 1000`, `engine --rows 1000000`, `content`."""
+"""Run a benchmark: `python -m benchmarks validate --rules 1000`, `engine --rows 1000000`, `content`,
+`devweek --out DIR`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from . import content_bench, engine_bench, validate_bench
+from . import content_bench, devweek, engine_bench, validate_bench
 
-BENCHES = {"validate": validate_bench, "engine": engine_bench, "content": content_bench}
+BENCHES = {"validate": validate_bench, "engine": engine_bench, "content": content_bench, "devweek": devweek}
 
 
 def main(argv: list[str] | None = None) -> int:

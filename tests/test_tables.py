@@ -68,7 +68,7 @@ def test_project_tables_and_extensions(make_project):
             "tables/MyApp_CL.json": '{"Name": "MyApp_CL", "Properties": [{"name": "User_s", "type": "String"}]}',
             "tables/AzureDiagnostics.openai.json": (
                 '{"Name": "AzureDiagnostics", "Extends": true, "Source": "https://learn.microsoft.com/x",'
-                ' "Properties": [{"Name": "properties_s", "Type": "string"}]}'
+                ' "Properties": [{"Name": "myAppTrace_s", "Type": "string"}]}'
             ),
         }
     )
@@ -76,8 +76,17 @@ def test_project_tables_and_extensions(make_project):
     assert project.findings == []
     assert project.catalog.get("MyApp_CL").column("User_s").type == "string"
     assert project.catalog.get("MyApp_CL").column("TimeGenerated").origin == "standard"
-    assert project.catalog.get("AzureDiagnostics").column("properties_s").origin == "extension"
-    assert builtin_catalog().get("AzureDiagnostics").column("properties_s") is None, "built-ins stay untouched"
+    assert project.catalog.get("AzureDiagnostics").column("myAppTrace_s").origin == "extension"
+    assert builtin_catalog().get("AzureDiagnostics").column("myAppTrace_s") is None, "built-ins stay untouched"
+
+
+def test_builtin_extension_adds_azure_openai_properties_s():
+    """AzureDiagnostics is shared: Azure OpenAI's `properties_s` comes from a cited extension file."""
+    table = builtin_catalog().get("AzureDiagnostics")
+    column = table.column("properties_s")
+    assert column is not None and column.type == "string" and column.origin == "extension"
+    assert "extensions/AzureDiagnostics.cognitiveservices.json" in table.source
+    assert table.column("CallerIPAddress").origin == "schema", "extension adds, never replaces"
 
 
 @pytest.mark.parametrize(
