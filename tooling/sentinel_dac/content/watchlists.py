@@ -145,8 +145,12 @@ Sentinel's function reads the `Watchlist` table, keeps the latest version of
 each item (`arg_max(_DTTimestamp, _DTItemStatus, LastUpdatedTimeUTC,
 SearchKey, WatchlistItem) by _DTItemId`), drops deleted items and
 `bag_unpack`s `WatchlistItem`, so the CSV columns appear as string columns
-after these three. Source: a Microsoft support query reproducing the function
-(public code index, id 52276789526); see docs/architecture.md.
+after these three and `WatchlistItem` itself is gone. Sources: the Sentinel docs
+("Build queries or detection rules with watchlists",
+learn.microsoft.com/azure/sentinel/watchlists-queries: "The SearchKey is shown as its
+own column"), the Watchlist table reference for the types, and a Microsoft support
+query reproducing the function (public code index, id 52276789526). The KQL
+validator, the test engine and the emulator all use this one definition.
 """
 
 

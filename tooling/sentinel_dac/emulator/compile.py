@@ -13,13 +13,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-WATCHLIST_COLUMNS = {
-    "_DTItemId": "string",
-    "LastUpdatedTimeUTC": "datetime",
-    "SearchKey": "string",
-    "WatchlistItem": "dynamic",
-}
-"""Columns `_GetWatchlist()` adds to a watchlist's own CSV columns."""
+from ..content.watchlists import GETWATCHLIST_COLUMNS
+
+WATCHLIST_COLUMNS = dict(GETWATCHLIST_COLUMNS)
+"""Columns `_GetWatchlist()` adds to a watchlist's own CSV columns (one definition, in content.watchlists)."""
 
 
 @dataclass(frozen=True)

@@ -21,29 +21,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..catalog.tables import TableCatalog
+from ..content.watchlists import GETWATCHLIST_COLUMNS
 from .runtime import Kusto
 
-WATCHLIST_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("_DTItemId", "string"),
-    ("LastUpdatedTimeUTC", "datetime"),
-    ("SearchKey", "string"),
-    ("WatchlistItem", "dynamic"),
-)
-"""Columns `_GetWatchlist` returns besides the CSV's own columns (which are strings).
-
-Sources: the Sentinel docs ("Build queries or detection rules with watchlists",
-learn.microsoft.com/azure/sentinel/watchlists-queries: "The items in your
-watchlist are automatically extracted for your query... The SearchKey is shown
-as its own column"); the types are those of the Watchlist table
-(learn.microsoft.com/azure/azure-monitor/reference/tables/watchlist); the
-function's shape (`summarize hint.shufflekey=_DTItemId arg_max(_DTTimestamp,
-_DTItemStatus, LastUpdatedTimeUTC, SearchKey, WatchlistItem) by _DTItemId |
-project-away _DTTimestamp ... | evaluate bag_unpack(WatchlistItem)`) from a
-public Sentinel support runbook that re-implements it over the Watchlist table
-(found in a public-code index, id 52276789526; its repository was not given).
-`WatchlistItem` is declared too (the raw item as a bag), erring on the side of
-not rejecting a working query.
-"""
+WATCHLIST_COLUMNS = GETWATCHLIST_COLUMNS
+"""Columns `_GetWatchlist` returns besides the CSV's own (string) columns: one definition, shared
+with the test engine, in `content.watchlists` (sources cited there)."""
 
 GET_WATCHLIST = "_GetWatchlist"
 
