@@ -143,6 +143,17 @@ _DECLARED = [
     Code("DAC523", "case-not-run", "A test case could not be run (engine unavailable)."),
     # Deploy and targets
     Code("DAC600", "invalid-emulator-workspaces", "The emulator's workspace fixture file is malformed."),
+    # Backtest (issue 7)
+    Code("DAC700", "backtest-no-data", "The backtest's data folder holds no usable JSON Lines files."),
+    Code("DAC701", "data-unordered", "Rows of a backtest data file are not in TimeGenerated order."),
+    Code("DAC702", "data-overlap", "Two backtest data files of one table cover overlapping times."),
+    Code("DAC703", "data-gap", "A table's data has a gap, or does not cover the backtest range."),
+    Code("DAC704", "rule-no-data", "A rule reads a table with no data in the backtest: not backtested."),
+    Code("DAC705", "range-too-short", "The backtest range is shorter than the rule's queryPeriod: not backtested."),
+    Code("DAC706", "backtest-run-failed", "A rule run failed in the backtest (unsupported KQL or query error)."),
+    Code("DAC707", "invalid-expect", "The --expect episodes file is malformed."),
+    Code("DAC708", "family-unlabelled", "A backtested rule's family has no labelled episodes."),
+    Code("DAC709", "data-unreadable", "The engine could not read a backtest data file."),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _DECLARED}
