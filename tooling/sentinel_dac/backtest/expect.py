@@ -127,7 +127,7 @@ def load_episodes(path: Path, display: str) -> list[Episode]:
         if ep_id in seen:
             raise ExpectError(f"{where('id')}: duplicate episode id {ep_id}")
         seen.add(ep_id)
-        start, end = _time(item["start"], where("start")), _time(item["end"], where("end"))
+        start, end = _time(item["start"], where("start"), "start"), _time(item["end"], where("end"), "end")
         if end < start:
             raise ExpectError(f"{where('end')}: episode {ep_id} ends before it starts")
         entity = item["entity"]
@@ -152,7 +152,7 @@ def load_episodes(path: Path, display: str) -> list[Episode]:
     return out
 
 
-def _time(value: Any, where: str) -> datetime:
+def _time(value: Any, where: str, key: str) -> datetime:
     if isinstance(value, datetime):
         from datetime import UTC
 
@@ -160,7 +160,7 @@ def _time(value: Any, where: str) -> datetime:
     try:
         return parse_datetime(str(value))
     except ValueTypeError as exc:
-        raise ExpectError(f"{where}: {exc}") from None
+        raise ExpectError(f"{where}: episode `{key}`: {exc}") from None
 
 
 def covers(record: AlertRecord, episode: Episode) -> bool:
