@@ -320,3 +320,51 @@ def test_staged_make_series_on_an_empty_window(make_project, monkeypatch):
     (rule,) = data["rules"]
     assert rule["status"] == "ok" and rule["problem"] is None
     assert not any("fails on empty input" in n for n in rule["notes"])
+
+
+def test_check_points_at_the_standing_backtest_report(make_project, monkeypatch):
+    import os
+
+    root = project(make_project)
+    (root / "episodes.yaml").write_text(EPISODES)
+    (root / "sentinel-dac.yaml").write_text(
+        "require_cases: false\n"
+        "backtest:\n  data: logs\n  expect: episodes.yaml\n  report: build/backtest.md\n"
+        "  generate: python -m benchmarks devweek --out logs\n"
+    )
+    monkeypatch.chdir(root)
+    before = CliRunner().invoke(main, ["check"])
+    assert (
+        "backtest: per-family precision/recall report build/backtest.md not written yet; run: sentinel-dac backtest"
+        in (before.output)
+    )
+    res = CliRunner().invoke(main, ["backtest"])
+    assert res.exit_code == 0, res.output
+    md = (root / "build" / "backtest.md").read_text()
+    assert "| kv | 1 | 2 | 1 | 50% | 3 | 33% | 3.69 |" in md  # default range: the data's hours, 02:00..15:00
+    after = CliRunner().invoke(main, ["check"])
+    assert "backtest: per-family precision/recall report: build/backtest.md (written " in after.output
+    assert "STALE" not in after.output
+    rule = root / "detections" / "kv" / "reads.yaml"
+    future = (root / "build" / "backtest.md").stat().st_mtime + 60
+    os.utime(rule, (future, future))
+    assert "STALE: content changed since" in CliRunner().invoke(main, ["check"]).output
+
+
+def test_check_without_a_backtest_section_says_how(make_project, monkeypatch):
+    root = project(make_project)
+    monkeypatch.chdir(root)
+    res = CliRunner().invoke(main, ["check"])
+    assert "backtest: not configured" in res.output
+    res = CliRunner().invoke(main, ["backtest"])
+    assert res.exit_code == 2 and "give --data DIR" in res.output
+
+
+def test_standing_backtest_without_its_data_says_how_to_generate(make_project, monkeypatch):
+    root = project(make_project)
+    (root / "sentinel-dac.yaml").write_text(
+        "backtest:\n  data: week\n  generate: python -m benchmarks devweek --out week\n"
+    )
+    monkeypatch.chdir(root)
+    res = CliRunner().invoke(main, ["backtest"])
+    assert res.exit_code == 2 and "generate it: python -m benchmarks devweek --out week" in res.output

@@ -152,8 +152,6 @@ _DECLARED = [
     Code("DAC705", "range-too-short", "The backtest range is shorter than the rule's queryPeriod: not backtested."),
     Code("DAC706", "backtest-run-failed", "A rule run failed in the backtest (unsupported KQL or query error)."),
     Code("DAC707", "invalid-expect", "The --expect episodes file is malformed."),
-    Code("DAC708", "family-unlabelled", "A backtested rule's family has no labelled episodes."),
-    Code("DAC709", "data-unreadable", "The engine could not read a backtest data file."),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _DECLARED}

@@ -88,8 +88,12 @@ class ExpectScore:
     families: list[FamilyScore] = field(default_factory=list)
     days: float = 0.0
 
+    notes: list[str] = field(default_factory=list)
+
     def false_positives_per_day(self, family: FamilyScore) -> float | None:
-        return (family.alerts - family.true_positives) / self.days if self.days else None
+        if not self.days or not family.rules:
+            return None
+        return (family.alerts - family.true_positives) / self.days
 
 
 def load_episodes(path: Path, display: str) -> list[Episode]:
@@ -100,9 +104,9 @@ def load_episodes(path: Path, display: str) -> list[Episode]:
         doc = load_yaml(path, display=display)
     except YamlLoadError as exc:
         first = exc.findings[0]
-        raise ExpectError(f"{first.location}: {first.message}") from None
+        raise ExpectError(f"{first.location}: {first.code} {first.message}") from None
     except FileNotFoundError:
-        raise ExpectError(f"{display}: the --expect file does not exist") from None
+        raise ExpectError(f"{display}: DAC707 the --expect file does not exist") from None
     items = doc.data.get("episodes") if isinstance(doc.data, dict) else None
     if not isinstance(items, list):
         raise ExpectError(
@@ -117,25 +121,25 @@ def load_episodes(path: Path, display: str) -> list[Episode]:
             return f"{display}:{pos.line}:{pos.column}"
 
         if not isinstance(item, dict):
-            raise ExpectError(f"{where()}: each episode must be a mapping")
+            raise ExpectError(f"{where()}: DAC707 each episode must be a mapping")
         for key in ("id", "start", "end", "entity"):
             if key not in item:
-                raise ExpectError(f"{where()}: episode is missing `{key}`")
+                raise ExpectError(f"{where()}: DAC707 episode is missing `{key}`")
         if "family" not in item and "rule" not in item:
-            raise ExpectError(f"{where()}: episode needs a `family` or a `rule`")
+            raise ExpectError(f"{where()}: DAC707 episode needs a `family` or a `rule`")
         ep_id = str(item["id"])
         if ep_id in seen:
-            raise ExpectError(f"{where('id')}: duplicate episode id {ep_id}")
+            raise ExpectError(f"{where('id')}: DAC707 duplicate episode id {ep_id}")
         seen.add(ep_id)
         start, end = _time(item["start"], where("start"), "start"), _time(item["end"], where("end"), "end")
         if end < start:
-            raise ExpectError(f"{where('end')}: episode {ep_id} ends before it starts")
+            raise ExpectError(f"{where('end')}: DAC707 episode {ep_id} ends before it starts")
         entity = item["entity"]
         if not isinstance(entity, dict) or not entity.get("type") or not entity.get("value"):
-            raise ExpectError(f"{where('entity')}: `entity` needs `type` and `value`")
+            raise ExpectError(f"{where('entity')}: DAC707 `entity` needs `type` and `value`")
         aliases = entity.get("aliases") or []
         if not isinstance(aliases, list):
-            raise ExpectError(f"{where('entity', 'aliases')}: `aliases` must be a list")
+            raise ExpectError(f"{where('entity', 'aliases')}: DAC707 `aliases` must be a list")
         names = frozenset(str(n).casefold() for n in [entity["value"], *aliases] if str(n))
         out.append(
             Episode(
@@ -160,7 +164,7 @@ def _time(value: Any, where: str, key: str) -> datetime:
     try:
         return parse_datetime(str(value))
     except ValueTypeError as exc:
-        raise ExpectError(f"{where}: episode `{key}`: {exc}") from None
+        raise ExpectError(f"{where}: DAC707 episode `{key}`: {exc}") from None
 
 
 def covers(record: AlertRecord, episode: Episode) -> bool:
@@ -205,4 +209,13 @@ def score(episodes: list[Episode], outcomes: list[RuleOutcome], days: float, fil
         fam.alerts += len(o.alerts)
         fam.true_positives += sum(index[id(a)] in attack_hit for a in o.alerts)
     result.families = sorted(families.values(), key=lambda f: f.family)
+    labelled = sorted({ep.family for ep in episodes if ep.family})
+    for fam in result.families:
+        if fam.rules and not fam.episodes:
+            result.notes.append(
+                f"rule family '{fam.family}' has no labelled episodes in {file} (families there: "
+                f"{', '.join(labelled) or 'none'}); its alerts still count as true positives when they cover "
+                "another family's episode — name the family in <rule>.meta.yaml after the episodes' to read "
+                "precision and recall on one row"
+            )
     return result

@@ -155,6 +155,7 @@ def expect_dict(score: ExpectScore) -> dict[str, Any]:
             }
             for f in score.families
         ],
+        "notes": score.notes,
     }
 
 
@@ -225,6 +226,7 @@ def _expect_text(e: dict[str, Any]) -> list[str]:
         )
         by = f" by {', '.join(ep['rules'])}" if ep["rules"] else ""
         lines.append(f"  {ep['id']:<8} {ep['family']:<20} {'benign' if ep['benign'] else 'attack':<6} {mark}{by}")
+    lines.extend(f"note: {n}" for n in e["notes"])
     lines.append(
         f"{'family':<24} {'rules':>5} {'episodes':>8} {'covered':>7} {'recall':>7} {'alerts':>7} "
         f"{'precision':>9} {'FP/day':>7}"
@@ -282,6 +284,8 @@ def render_md(result: BacktestResult, expect: ExpectScore | None = None) -> str:
             )
         missed = [ep["id"] for ep in e["episodes"] if not ep["benign"] and not ep["covered"]]
         noisy = [ep["id"] for ep in e["episodes"] if ep["benign"] and ep["covered"]]
+        if e["notes"]:
+            out += ["", *[f"_{_md(n)}_" for n in e["notes"]]]
         out += [
             "",
             f"Missed attack episodes: {', '.join(missed) or 'none'}. "

@@ -30,6 +30,13 @@ def _moment(value: str | None, option: str) -> datetime | None:
         raise UsageError(f"{option}: {exc}") from None
 
 
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def _select(rules, paths: tuple[Path, ...]):
     if not paths:
         return sorted(rules, key=lambda r: r.display)
@@ -38,6 +45,14 @@ def _select(rules, paths: tuple[Path, ...]):
     if not picked:
         raise UsageError(f"no analytics rule under {', '.join(str(p) for p in paths)}")
     return sorted(picked, key=lambda r: r.display)
+
+
+def _write(path: Path, text: str) -> None:
+    """Whole or nothing: write beside, then rename."""
+    tmp = path.with_name(path.name + ".tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    os.replace(tmp, path)
 
 
 class _Progress:
@@ -66,9 +81,9 @@ class _Progress:
 @click.option(
     "--data",
     "data",
-    required=True,
     type=click.Path(path_type=Path),
-    help="Folder of recorded JSON Lines logs, <Table>.jsonl or <anything>.<Table>.jsonl.",
+    help="Folder of recorded JSON Lines logs, <Table>.jsonl or <anything>.<Table>.jsonl. Default: the project's "
+    "`backtest:` section (sentinel-dac.yaml), whose --expect and markdown report path then apply too.",
 )
 @click.option(
     "--start",
@@ -96,10 +111,19 @@ def backtest(app: AppContext, rules, data, start, end, fmt, out, expect) -> None
     lo, hi = _moment(start, "--start"), _moment(end, "--end")
     if lo is not None and hi is not None and hi <= lo:
         raise UsageError(f"--end {end} is not after --start {start}")
+    standing = None
+    if data is None:
+        standing = app.config.backtest
+        if standing is None:
+            raise UsageError("give --data DIR, or configure `backtest:` (data, expect, report) in sentinel-dac.yaml")
+        if not standing.data.exists() and standing.generate:
+            raise UsageError(f"the backtest data {standing.data} does not exist; generate it: {standing.generate}")
+        data = standing.data
+        expect = expect or standing.expect
     project = app.project(extra_paths=rules)
     selected = _select(project.rules, rules)
     episodes = load_episodes(expect, str(expect)) if expect else None
-    shown = data.as_posix()
+    shown = data.as_posix() if standing is None else _shown(data, app.config.root)
     progress = _Progress(fmt == "text" and out is None and sys.stderr.isatty())
     try:
         result = run_backtest(project, selected, FolderSource(data, shown), lo, hi, progress)
@@ -107,11 +131,11 @@ def backtest(app: AppContext, rules, data, start, end, fmt, out, expect) -> None
         progress.close()
     scored = score(episodes, result.rules, result.days, str(expect)) if episodes is not None else None
     text = RENDERERS[fmt](result, scored)
+    if standing is not None and standing.report is not None and not result.failed:
+        _write(standing.report, RENDERERS["md"](result, scored))
+        click.echo(f"backtest report written to {standing.report}", err=True)
     if out is not None:
-        tmp = out.with_name(out.name + ".tmp")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-        os.replace(tmp, out)
+        _write(out, text)
         click.echo(f"backtest report written to {out}", err=True)
     else:
         click.echo(text)
