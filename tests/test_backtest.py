@@ -368,3 +368,28 @@ def test_standing_backtest_without_its_data_says_how_to_generate(make_project, m
     monkeypatch.chdir(root)
     res = CliRunner().invoke(main, ["backtest"])
     assert res.exit_code == 2 and "generate it: python -m benchmarks devweek --out week" in res.output
+
+
+def test_parallel_rules_give_the_same_report(make_project, monkeypatch):
+    rules = {
+        "reads": rule_text(QUERY, **MAPPING),
+        "often": rule_text(
+            QUERY, id="00000000-0000-4000-8000-000000000003", name="Often", queryFrequency="30m", queryPeriod="2h",
+            **MAPPING,
+        ),
+        "nrt": rule_text(
+            'AZKVAuditLogs | where CallerIpAddress == "203.0.113.10" | project Caller = CallerIpAddress',
+            id="00000000-0000-4000-8000-000000000004", name="Near real time", kind="NRT",
+            entityMappings=MAPPING["entityMappings"],
+        ),
+    }  # fmt: skip
+    root = project(make_project, rules)
+    one = report(backtest(root, monkeypatch, "--format", "json", "--jobs", "1"))
+    two = report(backtest(root, monkeypatch, "--format", "json", "--jobs", "3"))
+    assert [(r["rule"], r["runs"], r["alerts"]) for r in two["rules"]] == [
+        (r["rule"], r["runs"], r["alerts"]) for r in one["rules"]
+    ]
+    assert {(r["rule"], r["alerts"]) for r in one["rules"]} == {("Test rule", 3), ("Often", 12), ("Near real time", 3)}
+    assert sorted(json.dumps(a, sort_keys=True) for a in two["alerts"]) == sorted(
+        json.dumps(a, sort_keys=True) for a in one["alerts"]
+    )

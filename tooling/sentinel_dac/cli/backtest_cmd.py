@@ -97,8 +97,15 @@ class _Progress:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Labelled episodes (the devweek's episodes.yaml): coverage per episode, precision/recall per family.",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=lambda: min(4, os.cpu_count() or 1),
+    show_default="CPU count, at most 4",
+    help="Rules replayed in parallel (threads over one copy of the data).",
+)
 @click.pass_obj
-def backtest(app: AppContext, rules, data, start, end, fmt, out, expect) -> None:
+def backtest(app: AppContext, rules, data, start, end, fmt, out, expect, jobs) -> None:
     """Replay rules over recorded logs at every scheduled time and report their alerts.
 
     Each Scheduled rule runs every queryFrequency (the first run when a whole
@@ -126,7 +133,7 @@ def backtest(app: AppContext, rules, data, start, end, fmt, out, expect) -> None
     shown = data.as_posix() if standing is None else _shown(data, app.config.root)
     progress = _Progress(fmt == "text" and out is None and sys.stderr.isatty())
     try:
-        result = run_backtest(project, selected, FolderSource(data, shown), lo, hi, progress)
+        result = run_backtest(project, selected, FolderSource(data, shown), lo, hi, progress, jobs)
     finally:
         progress.close()
     scored = score(episodes, result.rules, result.days, str(expect)) if episodes is not None else None

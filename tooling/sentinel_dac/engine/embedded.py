@@ -95,6 +95,26 @@ class EmbeddedEngine:
     def connection(self) -> Any:
         return self._con
 
+    def fork(self) -> EmbeddedEngine:
+        """Another engine over the same stored tables, for another thread (backtests run rules in parallel).
+
+        It has its own DuckDB connection to the same database, so its windowed
+        views and stage tables (temporary, per connection) never meet ours;
+        the data is not copied. Load nothing into a fork: it shares our data.
+        """
+        other = EmbeddedEngine.__new__(EmbeddedEngine)
+        other._con = self._con.cursor()
+        other._con.execute("SET TimeZone='UTC'")
+        other._prepared, other._sql = {}, {}
+        other._reset()
+        other._data = self._data
+        other._columns = dict(self._columns)
+        other._stored = dict(self._stored)
+        other._extra_schema = dict(self._extra_schema)
+        other._functions = list(self._functions)
+        other._function_names = dict(self._function_names)
+        return other
+
     def _drop_all(self) -> None:
         """Empty the connection for the next data set (cheaper than a new connection per test case)."""
         for name, kind, temporary in self._con.execute(
