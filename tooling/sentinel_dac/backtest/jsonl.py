@@ -219,7 +219,7 @@ def _check_file(
         checks.append(_canonical(INGESTION_KEY, "datetime"))
     try:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT row_number() OVER () AS __row, * "
+            f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT * "
             f"FROM read_json({source}, format='newline_delimited', columns={spec})"
         )
         bad = con.execute(f"SELECT count(*) FROM {raw} WHERE NOT ({' AND '.join(checks) or 'TRUE'})").fetchone()[0]
@@ -234,12 +234,12 @@ def _check_file(
     if INGESTION_KEY in present:
         ingestion = f"coalesce({_typed(INGESTION_KEY, 'datetime', False)}, {ingestion})"
     plan = _FilePlan(path, shown, None, raw=raw, columns=set(columns))
-    plan.select = f"SELECT {', '.join([*typed, f'{ingestion} AS {q(HIDDEN_INGESTION)}'])} FROM {raw} ORDER BY __row"
+    plan.select = f"SELECT {', '.join([*typed, f'{ingestion} AS {q(HIDDEN_INGESTION)}'])} FROM {raw}"
     findings: list[Finding] = []
     if "TimeGenerated" in columns:
         unordered = con.execute(
-            f"SELECT __row, tg, prev FROM (SELECT __row, {generated} AS tg, lag({generated}) OVER (ORDER BY __row) "
-            f"AS prev FROM {raw}) WHERE tg < prev ORDER BY __row LIMIT 1"
+            f"SELECT n + 1, tg, prev FROM (SELECT rowid AS n, {generated} AS tg, lag({generated}) OVER (ORDER BY rowid) "
+            f"AS prev FROM {raw}) WHERE tg < prev ORDER BY n LIMIT 1"
         ).fetchone()
         if unordered:
             findings.append(_unordered(path, shown, unordered[0], unordered[1], unordered[2]))
