@@ -238,8 +238,8 @@ def _check_file(
     findings: list[Finding] = []
     if "TimeGenerated" in columns:
         unordered = con.execute(
-            f"SELECT n + 1, tg, prev FROM (SELECT rowid AS n, {generated} AS tg, lag({generated}) OVER (ORDER BY rowid) "
-            f"AS prev FROM {raw}) WHERE tg < prev ORDER BY n LIMIT 1"
+            f"SELECT n + 1, tg, prev FROM (SELECT rowid AS n, {generated} AS tg, "
+            f"lag({generated}) OVER (ORDER BY rowid) AS prev FROM {raw}) WHERE tg < prev ORDER BY n LIMIT 1"
         ).fetchone()
         if unordered:
             findings.append(_unordered(path, shown, unordered[0], unordered[1], unordered[2]))
