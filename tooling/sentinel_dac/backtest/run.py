@@ -249,6 +249,8 @@ def _gaps(tables: dict[str, TableStats], start: datetime, end: datetime) -> list
     out: list[Finding] = []
     lo_us, hi_us = _us(start), _us(end)
     for name, t in sorted(tables.items()):
+        if not t.generated:
+            continue  # a table without TimeGenerated: nothing to place in time
         times = [x for x in t.generated if lo_us <= x < hi_us]
         if not times:
             out.append(
