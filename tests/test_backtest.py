@@ -437,3 +437,20 @@ def test_every_repo_rule_backtests_over_the_development_week(tmp_path, monkeypat
     assert len(scored.episodes) == len(labels)
     attack = {f.family: f.episodes for f in scored.families if f.episodes}
     assert sum(attack.values()) == sum(1 for e in labels if not e["benign"])
+
+
+def test_bad_times_and_a_range_beyond_the_data(make_project, monkeypatch):
+    root = project(make_project)
+    monkeypatch.chdir(root)
+    res = CliRunner().invoke(main, ["backtest", "--data", "logs", "--start", "yesterday"])
+    assert res.exit_code == 2 and "--start: 'yesterday' is not an ISO-8601 timestamp" in res.output
+    res = CliRunner().invoke(
+        main, ["backtest", "--data", "logs", "--start", "2024-05-01T00:00:00", "--end", "2024-05-02"]
+    )
+    assert res.exit_code == 2 and "no time zone" in res.output
+    res = CliRunner().invoke(main, ["backtest", "--data", "logs", "--start", "2024-06-01", "--end", "2024-06-02"])
+    assert res.exit_code == 0
+    assert (
+        "DAC703" in res.output
+        and "AZKVAuditLogs has no rows in 2024-06-01T00:00:00Z .. 2024-06-02T00:00:00Z" in res.output
+    )
