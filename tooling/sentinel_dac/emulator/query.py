@@ -113,6 +113,21 @@ class DuckDbKqlEngine:
         }
         return QueryResult([table], partial)
 
+    def reset(self, workspace: EmulatedWorkspace) -> None:
+        """Forget a workspace's database, so its sample rows are loaded again on the next query."""
+        with self._lock:
+            con = self._cons.pop(workspace.customer_id, None)
+        if con is not None:
+            con.close()
+
+    def close(self) -> None:
+        """Close every DuckDB connection. DuckDB connections left open until interpreter exit can
+        abort the process ("FATAL: exception not rethrown") while Python tears down threads."""
+        with self._lock:
+            cons, self._cons = list(self._cons.values()), {}
+        for con in cons:
+            con.close()
+
     def _connection(self, workspace: EmulatedWorkspace):
         key = workspace.customer_id
         if key not in self._cons:
