@@ -75,7 +75,12 @@ class ApplyReport:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {"target": self.target, "ok": self.ok, "counts": self.counts(), "results": [r.to_dict() for r in self.results]}
+        return {
+            "target": self.target,
+            "ok": self.ok,
+            "counts": self.counts(),
+            "results": [r.to_dict() for r in self.results],
+        }
 
 
 def apply_plan(
@@ -201,4 +206,3 @@ def _current_kind(change: Change) -> Kind:
 def _message(exc: HttpResponseError) -> str:
     msg = getattr(getattr(exc, "error", None), "message", None) or str(exc.message or exc)
     return f"{exc.status_code}: {msg.splitlines()[0] if msg else ''}"
-

@@ -18,6 +18,7 @@ object, so an interrupted apply leaves a state that the next run completes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from dataclasses import dataclass
@@ -154,12 +155,10 @@ class State:
 
     def forget(self, kind: Kind, name: str) -> None:
         key = state_key(kind, name)
-        try:
+        with contextlib.suppress(ResourceNotFoundError):  # already gone: a re-run converges
             self.clients.stable_insights.watchlist_items.delete(
                 self.ws.resource_group, self.ws.workspace_name, STATE_ALIAS, watchlist_item_name(STATE_ALIAS, key)
             )
-        except ResourceNotFoundError:
-            pass
         self.owned.pop(key, None)
 
 

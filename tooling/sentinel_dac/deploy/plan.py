@@ -89,7 +89,8 @@ class TargetPlan:
 
     @property
     def has_changes(self) -> bool:
-        return any(c.action in CHANGING for c in self.changes)
+        """Anything differs between repository and workspace (drift and conflicts included)."""
+        return any(c.action is not Action.UNCHANGED or c.state_only for c in self.changes)
 
     def counts(self) -> dict[str, int]:
         out = {a.value: 0 for a in Action}
@@ -140,15 +141,33 @@ def plan_target(project: Project, target: Target, clients: Clients, health: Any 
             continue
         current = live.get(owned.kind, owned.name)
         if current is None:
-            plan.changes.append(Change(Action.DELETE, owned.kind, owned.name, source=owned.source, owned=owned,
-                                       reason="already gone from the workspace; only our state entry is removed"))
+            plan.changes.append(
+                Change(
+                    Action.DELETE,
+                    owned.kind,
+                    owned.name,
+                    source=owned.source,
+                    owned=owned,
+                    reason="already gone from the workspace; only our state entry is removed",
+                )
+            )
             continue
-        change = Change(Action.DELETE, owned.kind, owned.name, title=_title(current), source=owned.source,
-                        etag=str(current.get("etag") or ""), current=current, owned=owned,
-                        reason="no longer in the repository or this target's selection")
+        change = Change(
+            Action.DELETE,
+            owned.kind,
+            owned.name,
+            title=_title(current),
+            source=owned.source,
+            etag=str(current.get("etag") or ""),
+            current=current,
+            owned=owned,
+            reason="no longer in the repository or this target's selection",
+        )
         if _current_hash(owned.kind, current, live, clients, target) != owned.hash:
             change.action = Action.DRIFTED
-            change.reason = "left the repository, but was changed in the workspace since our last apply (prune --force deletes it)"
+            change.reason = (
+                "left the repository, but was changed in the workspace since our last apply (prune --force deletes it)"
+            )
         plan.changes.append(change)
     if health is not None:
         health(plan, live)
@@ -182,7 +201,10 @@ def _compare(obj: ApiObject, live: LiveWorkspace, state: State, clients: Clients
         change.action = Action.REPLACE
         change.reason = f"kind changes from {current_kind.value} to {obj.kind.value}: delete, then create"
         if owned is not None and have != owned.hash:
-            change.action, change.reason = Action.DRIFTED, "changed in the workspace since our last apply; " + change.reason
+            change.action, change.reason = (
+                Action.DRIFTED,
+                "changed in the workspace since our last apply; " + change.reason,
+            )
         return change
     change.fields = diff_fields(normalise(obj.kind, current), normalise(obj.kind, obj.body))
     if obj.kind is Kind.WATCHLIST:
@@ -198,7 +220,10 @@ def _compare(obj: ApiObject, live: LiveWorkspace, state: State, clients: Clients
     if owned is None:
         if obj.kind is Kind.WATCHLIST:
             change.action = Action.CONFLICT
-            change.reason = f"a watchlist with alias '{obj.name}' exists that sentinel-dac did not deploy (apply --force takes it over)"
+            change.reason = (
+                f"a watchlist with alias '{obj.name}' exists that sentinel-dac did not deploy "
+                "(apply --force takes it over)"
+            )
         else:
             change.action = Action.UPDATE  # our UUID5 name: written by an apply that stopped before recording it
             change.reason = "ours by name, not yet in our state"

@@ -72,7 +72,9 @@ def kql_literal(template: str, value: Any) -> str:
         return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
     if _TIMESPAN.match(text) or re.fullmatch(r"(?:datetime|dynamic)\(.*\)", text, re.S):
         return text
-    raise ValueError(f"'{text}' cannot replace the literal {template} (give a number, a timespan such as 1h, or a string)")
+    raise ValueError(
+        f"'{text}' cannot replace the literal {template} (give a number, a timespan such as 1h, or a string)"
+    )
 
 
 def render_query(query: str, values: dict[str, Any]) -> str:
@@ -147,11 +149,16 @@ def render_for_target(project: Project, target: Target) -> tuple[Project, dict[s
         raise DeployError("cannot render content for target:\n" + "\n".join(f"  {p}" for p in problems))
     needed = _needed_names(rules, hunting)
     wanted = _parser_closure(project, needed)
-    parsers = [p for p in project.parsers if _selected_path(project, target, p.source.path) or p.function_alias.lower() in wanted]
+    parsers = [
+        p
+        for p in project.parsers
+        if _selected_path(project, target, p.source.path) or p.function_alias.lower() in wanted
+    ]
     watchlists = [
         _override_watchlist(w, target)
         for w in project.watchlists
-        if _selected_path(project, target, w.source.path) or w.alias.lower() in _watchlist_aliases(rules, hunting, parsers)
+        if _selected_path(project, target, w.source.path)
+        or w.alias.lower() in _watchlist_aliases(rules, hunting, parsers)
     ]
     workbooks = [w for w in project.workbooks if _selected_path(project, target, w.source.path)]
     rendered = dataclasses.replace(
