@@ -172,7 +172,7 @@ def _freshness(report: DoctorReport, logs: Any, target: Target, used: dict[str, 
         count = rows[0][0] if rows else 0
         if count:
             continue
-        for rule in dict.fromkeys(rules):
+        for rule in {r.id: r for r in rules}.values():
             pos = rule.pos("query")
             report.findings.append(
                 Finding(

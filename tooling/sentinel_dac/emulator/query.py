@@ -136,11 +136,13 @@ class DuckDbKqlEngine:
             con = duckdb_kql.connect()
             con.execute("CREATE SCHEMA samples")
             for table in workspace.tables.values():
-                cols = ", ".join(f'"{c}" {DUCKDB_TYPES.get(t, "VARCHAR")}' for c, t in table.columns.items())
+                # DuckDB names are case-insensitive; a few catalogued tables (AzureDiagnostics) list
+                # columns differing only in case: keep the first of each.
+                names = list({c.lower(): c for c in reversed(table.columns)}.values())[::-1]
+                cols = ", ".join(f'"{c}" {DUCKDB_TYPES.get(table.columns[c], "VARCHAR")}' for c in names)
                 con.execute(f'CREATE TABLE samples."{table.name}" ({cols})')
                 rows = workspace.samples.get(table.name) or []
                 if rows:
-                    names = list(table.columns)
                     marks = ", ".join("?" for _ in names)
                     con.executemany(
                         f'INSERT INTO samples."{table.name}" VALUES ({marks})',
