@@ -133,7 +133,7 @@ def test_auto_disabled_and_failing_rules_are_drift(tmp_path, temu):
     targets = load_targets(root)
     run_targets(load(root), [targets["prod"]], "apply", _options(temu, run_doctor=False))
     rules = {s.body["kind"]: s for s in _stored_rules(temu, "law-prod")}
-    sched, nrt = rules["Scheduled"], rules["NRT"]
+    sched = rules["Scheduled"]
     props = sched.body["properties"]
     props["displayName"] = "AUTO DISABLED " + props["displayName"]
     props["enabled"] = False
