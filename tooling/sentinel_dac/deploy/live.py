@@ -14,7 +14,7 @@ from typing import Any
 
 from azure.core.exceptions import ResourceNotFoundError
 
-from .clients import Clients, as_dict, watchlist_items
+from .clients import Clients, as_dict
 from .objects import ApiObject, Kind, WorkspaceRef
 
 COLLECTIONS = {
@@ -51,37 +51,67 @@ class LiveWorkspace:
         return self.objects.get(live_key(kind, name))
 
 
+def list_json(client: Any, path: str, api_version: str, **query: str) -> list[dict[str, Any]]:
+    """Every item of an ARM list (following `nextLink`), as the JSON the service sent.
+
+    Sent through the SDK client's own pipeline (`send_request`: its credential, retries and
+    transport): deserialising hundreds of rules into SDK models and back cost seconds per
+    target and added nothing, since a plan compares the service's JSON anyway.
+    """
+    from urllib.parse import urlencode
+
+    from azure.core.rest import HttpRequest
+
+    url: str | None = f"{path}?{urlencode({'api-version': api_version, **query})}"
+    out: list[dict[str, Any]] = []
+    while url:
+        response = client.send_request(HttpRequest("GET", url))
+        response.raise_for_status()
+        data = response.json()
+        out.extend(data.get("value") or [])
+        url = data.get("nextLink")
+    return out
+
+
 def read_workspace(clients: Clients, ws: WorkspaceRef, kinds: set[Kind]) -> LiveWorkspace:
     """List every collection holding one of `kinds`."""
-    rg, name = ws.resource_group, ws.workspace_name
+    from . import apiversions
+
     live = LiveWorkspace()
     wanted = {COLLECTIONS[k] for k in kinds}
+    si = f"{ws.resource_id}/providers/Microsoft.SecurityInsights"
 
-    def add(collection: str, results) -> None:
-        for r in results:
-            d = as_dict(r)
+    def add(collection: str, results: list[dict[str, Any]]) -> None:
+        for d in results:
             live.objects[(collection, str(d.get("name", "")).lower())] = d
 
     if "alertRules" in wanted:
-        add("alertRules", clients.preview_insights.alert_rules.list(rg, name))
+        add("alertRules", list_json(clients.preview_insights, f"{si}/alertRules", apiversions.LIST_ALERT_RULES))
     if "savedSearches" in wanted:
-        add("savedSearches", clients.log_analytics.saved_searches.list_by_workspace(rg, name).value or [])
+        path = f"{ws.resource_id}/savedSearches"
+        add("savedSearches", list_json(clients.log_analytics, path, apiversions.SAVED_SEARCHES))
     if "watchlists" in wanted:
-        add("watchlists", clients.stable_insights.watchlists.list(rg, name))
+        add("watchlists", list_json(clients.stable_insights, f"{si}/watchlists", apiversions.WATCHLISTS))
     if "workbooks" in wanted:
-        add(
-            "workbooks",
-            clients.workbooks.workbooks.list_by_resource_group(
-                rg, category="sentinel", source_id=ws.resource_id, can_fetch_content=True
-            ),
+        # few per workspace, and this (msrest) client has no send_request: its models are fine here
+        listed = clients.workbooks.workbooks.list_by_resource_group(
+            ws.resource_group, category="sentinel", source_id=ws.resource_id, can_fetch_content=True
         )
+        add("workbooks", [as_dict(w) for w in listed])
     return live
+
+
+def items_json(clients: Clients, ws: WorkspaceRef, alias: str) -> list[dict[str, Any]]:
+    from . import apiversions
+
+    path = f"{ws.resource_id}/providers/Microsoft.SecurityInsights/watchlists/{alias}/watchlistItems"
+    return list_json(clients.stable_insights, path, apiversions.WATCHLISTS)
 
 
 def read_items(clients: Clients, ws: WorkspaceRef, live: LiveWorkspace, alias: str) -> list[dict[str, Any]]:
     key = alias.lower()
     if key not in live.items:
-        live.items[key] = watchlist_items(clients, ws, alias)
+        live.items[key] = items_json(clients, ws, alias)
     return live.items[key]
 
 

@@ -27,7 +27,8 @@ from typing import Any
 
 from azure.core.exceptions import ResourceNotFoundError
 
-from .clients import Clients, as_dict, watchlist_items
+from .clients import Clients, as_dict
+from .live import items_json
 from .names import watchlist_item_name
 from .normalise import normalise, normalise_items
 from .objects import ApiObject, Kind, WorkspaceRef
@@ -98,7 +99,7 @@ class State:
             return self
         self.exists = True
         self.owned = {}
-        for item in watchlist_items(self.clients, self.ws, STATE_ALIAS):
+        for item in items_json(self.clients, self.ws, STATE_ALIAS):
             row = (item.get("properties") or {}).get("itemsKeyValue") or {}
             try:
                 owned = Owned(

@@ -206,11 +206,12 @@ def _compare(obj: ApiObject, live: LiveWorkspace, state: State, clients: Clients
                 "changed in the workspace since our last apply; " + change.reason,
             )
         return change
-    change.fields = diff_fields(normalise(obj.kind, current), normalise(obj.kind, obj.body))
-    if obj.kind is Kind.WATCHLIST:
-        items = read_items(clients, target.workspace, live, obj.name)
-        if normalise_items(items) != normalise_items(list(obj.extra.get("items", {}).values())):
-            change.fields.append("items")
+    if have != want:  # only then is it worth listing what differs
+        change.fields = diff_fields(normalise(obj.kind, current), normalise(obj.kind, obj.body))
+        if obj.kind is Kind.WATCHLIST:
+            items = read_items(clients, target.workspace, live, obj.name)
+            if normalise_items(items) != normalise_items(list(obj.extra.get("items", {}).values())):
+                change.fields.append("items")
     if have == want:
         change.action = Action.UNCHANGED
         change.state_only = owned is None or owned.hash != want
