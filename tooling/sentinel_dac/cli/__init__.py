@@ -58,14 +58,18 @@ def main(ctx: click.Context, project_dir: Path | None, debug: bool) -> None:
 
 
 def _register() -> None:
+    from .apply_cmd import apply
     from .check_cmd import check
+    from .doctor_cmd import doctor
     from .emulate_cmd import emulate
     from .export_cmd import export
+    from .plan_cmd import plan
+    from .prune_cmd import prune
     from .tables_cmd import tables
     from .test_cmd import test
     from .validate_cmd import validate
 
-    for command in (validate, test, check, tables, export, emulate):
+    for command in (validate, test, check, tables, export, emulate, doctor, plan, apply, prune):
         main.add_command(command)
 
 
