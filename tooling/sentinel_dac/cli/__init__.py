@@ -64,8 +64,9 @@ def _register() -> None:
     from .tables_cmd import tables
     from .test_cmd import test
     from .validate_cmd import validate
+    from .version_cmd import version
 
-    for command in (validate, test, check, tables, export, emulate):
+    for command in (validate, test, check, tables, export, emulate, version):
         main.add_command(command)
 
 
