@@ -59,6 +59,7 @@ def main(ctx: click.Context, project_dir: Path | None, debug: bool) -> None:
 
 def _register() -> None:
     from .check_cmd import check
+    from .diff_cmd import diff
     from .emulate_cmd import emulate
     from .export_cmd import export
     from .tables_cmd import tables
@@ -66,7 +67,7 @@ def _register() -> None:
     from .validate_cmd import validate
     from .version_cmd import version
 
-    for command in (validate, test, check, tables, export, emulate, version):
+    for command in (validate, test, check, tables, export, emulate, version, diff):
         main.add_command(command)
 
 
