@@ -62,12 +62,13 @@ def _register() -> None:
     from .diff_cmd import diff
     from .emulate_cmd import emulate
     from .export_cmd import export
+    from .fmt_cmd import fmt
     from .tables_cmd import tables
     from .test_cmd import test
     from .validate_cmd import validate
     from .version_cmd import version
 
-    for command in (validate, test, check, tables, export, emulate, version, diff):
+    for command in (validate, test, check, tables, export, emulate, version, diff, fmt):
         main.add_command(command)
 
 
