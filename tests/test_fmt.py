@@ -37,8 +37,8 @@ entityMappings:
     fieldMappings:
     - identifier: Address
       columnName: CallerIpAddress
-version: 1.0.0   
-"""
+version: 1.0.0{TRAILING}
+""".replace("{TRAILING}", "   ")
 
 
 def run(root, *args):
