@@ -63,12 +63,13 @@ def _register() -> None:
     from .emulate_cmd import emulate
     from .export_cmd import export
     from .fmt_cmd import fmt
+    from .new_cmd import new
     from .tables_cmd import tables
     from .test_cmd import test
     from .validate_cmd import validate
     from .version_cmd import version
 
-    for command in (validate, test, check, tables, export, emulate, version, diff, fmt):
+    for command in (validate, test, check, tables, export, emulate, version, diff, fmt, new):
         main.add_command(command)
 
 
