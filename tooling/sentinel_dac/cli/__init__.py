@@ -59,6 +59,7 @@ def main(ctx: click.Context, project_dir: Path | None, debug: bool) -> None:
 
 def _register() -> None:
     from .check_cmd import check
+    from .coverage_cmd import coverage
     from .diff_cmd import diff
     from .emulate_cmd import emulate
     from .export_cmd import export
@@ -69,7 +70,7 @@ def _register() -> None:
     from .validate_cmd import validate
     from .version_cmd import version
 
-    for command in (validate, test, check, tables, export, emulate, version, diff, fmt, new):
+    for command in (validate, test, check, tables, export, emulate, version, diff, fmt, new, coverage):
         main.add_command(command)
 
 
