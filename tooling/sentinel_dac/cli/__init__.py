@@ -61,6 +61,7 @@ def _register() -> None:
     from .check_cmd import check
     from .coverage_cmd import coverage
     from .diff_cmd import diff
+    from .docs_cmd import docs
     from .emulate_cmd import emulate
     from .export_cmd import export
     from .fmt_cmd import fmt
@@ -70,7 +71,7 @@ def _register() -> None:
     from .validate_cmd import validate
     from .version_cmd import version
 
-    for command in (validate, test, check, tables, export, emulate, version, diff, fmt, new, coverage):
+    for command in (validate, test, check, tables, export, emulate, version, diff, fmt, new, coverage, docs):
         main.add_command(command)
 
 
