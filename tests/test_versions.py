@@ -300,3 +300,22 @@ def test_rule_without_version_gets_one_on_bump(repo: Repo):
     repo.write(RULE, repo.read(RULE).replace("take 1", "take 2"))
     assert bump_versions(load_project(load_config(repo.root)))[0].new == "1.0.0"
     assert repo.read(RULE).endswith("version: 1.0.0\n")
+
+
+def test_project_new_since_base_has_an_empty_base(tmp_path: Path):
+    r = Repo(tmp_path / "mono")
+    r.write("README.md", "x\n")
+    r.commit("before the project")
+    r.write("sec/sentinel-dac.yaml", "require_cases: false\n")
+    r.write("sec/" + RULE, rule())
+    assert codes(r.root / "sec", "HEAD") == ["DAC804"]  # everything is new; only the lock is missing
+    result = run(r.root / "sec", "diff", "--base", "HEAD", "--no-tests")
+    assert result.exit_code == 0 and "| New | 1 |" in result.output
+
+
+def test_check_json_format(repo: Repo):
+    repo.write(RULE, repo.read(RULE).replace("SecretGet'", "SecretList'"))
+    result = run(repo.root, "version", "check", "--format", "json")
+    body = json.loads(result.output)
+    assert result.exit_code == 1 and [e["code"] for e in body["errors"]] == ["DAC800"]
+    assert body["reference"] == f"the lock ({LOCK_NAME})" and body["rules_checked"] == 1

@@ -142,7 +142,7 @@ def _change(before: ContentItem | None, item: ContentItem, head: Project) -> Ite
         status = "deprecated"
     elif logic_hash(item) != logic_hash(before):
         status = "changed"
-    elif fields or head.display(item.path) != _display(before):
+    elif fields or head.display(item.path) != before.display:
         status = "metadata"
     else:
         return None
@@ -154,10 +154,6 @@ def _change(before: ContentItem | None, item: ContentItem, head: Project) -> Ite
     if dep:
         change.deprecation = f"{dep.date}: {dep.reason}"
     return change
-
-
-def _display(item: ContentItem) -> str:
-    return item.display
 
 
 def _base_change(status: str, item: ContentItem, project: Project) -> ItemChange:

@@ -58,10 +58,17 @@ def export_tree(root: Path, ref: str, dest: Path) -> str:
     """
     commit = resolve_ref(root, ref)
     prefix = repo_prefix(root)
+    dest.mkdir(parents=True, exist_ok=True)
     tree = f"{commit}:{prefix}" if prefix else commit
+    if prefix and not _exists(root, tree):
+        return commit  # the project folder is new since `ref`: its base is empty
     top = Path(_git(root, "rev-parse", "--show-toplevel").decode().strip())
     data = _git(top, "archive", "--format=tar", tree)
-    dest.mkdir(parents=True, exist_ok=True)
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         tar.extractall(dest, filter="data")
     return commit
+
+
+def _exists(root: Path, tree: str) -> bool:
+    proc = subprocess.run(["git", "-C", str(root), "cat-file", "-e", tree], capture_output=True, check=False)
+    return proc.returncode == 0

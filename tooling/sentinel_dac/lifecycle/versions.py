@@ -156,16 +156,19 @@ def _version_findings(
     return []
 
 
-def stale_lock_findings(project: Project, has_unbumped: bool) -> list[Finding]:
-    """DAC804 when the committed lock differs from what the content calls for, saying exactly what."""
+def stale_lock_findings(project: Project, flagged: set[str], has_unbumped: bool) -> list[Finding]:
+    """DAC804 when the committed lock differs from what the content calls for, saying exactly what.
+
+    Ids in `flagged` already have a finding of their own (with its fix), so they are left out here.
+    """
     lock = read_lock(lock_path(project))
     want = expected_lock(project, lock)
-    if lock.exists and want.entries == lock.entries:
-        return []
     fix = "`sentinel-dac version bump`" if has_unbumped else "`sentinel-dac version lock`"
     if not lock.exists:
         return [Finding(LOCK_NAME, 0, 0, "DAC804", f"no version lock yet: run {fix} and commit {LOCK_NAME}")]
-    changes = describe_changes(lock.entries, want.entries)
+    changes = {i: c for i, c in describe_changes(lock.entries, want.entries).items() if i not in flagged}
+    if not changes:
+        return []
     first = next(iter(changes))
     shown = "; ".join(changes[i] for i in list(changes)[:5]) + (
         f"; and {len(changes) - 5} more" if len(changes) > 5 else ""
@@ -217,7 +220,9 @@ def check_versions(project: Project, base: str | None = None) -> CheckResult:
     """What `sentinel-dac version check [--base REF]` reports."""
     reference = reference_from_base(project, base) if base else reference_from_lock(project)
     findings, needs_bump = check_against(project, reference)
-    findings.extend(stale_lock_findings(project, bool(needs_bump)))
+    ids_by_file = {item.display: item.id for item in project.items()}
+    flagged = {ids_by_file[f.file] for f in findings if f.file in ids_by_file}
+    findings.extend(stale_lock_findings(project, flagged, bool(needs_bump)))
     findings.sort(key=lambda f: (f.file, f.line, f.column, f.code))
     return CheckResult(findings, reference.label, len(project.items()))
 
