@@ -72,6 +72,32 @@ def test_clean_repo_passes(repo: Repo):
     assert "version check: ok -- 1 rules" in result.output
 
 
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("name: Test rule", "name: Renamed rule"),
+        ("  - CredentialAccess", "  - CredentialAccess\n  - Collection"),
+        ("triggerOperator: gt", "triggerOperator: GreaterThan"),
+        ("queryPeriod: 1h", "queryPeriod: 01:00:00"),
+    ],
+    ids=["name", "tactics", "operator-spelling", "timespan-spelling"],
+)
+def test_metadata_and_spelling_are_not_logic(repo: Repo, old: str, new: str):
+    repo.write(RULE, repo.read(RULE).replace(old, new))
+    assert "DAC800" not in codes(repo.root)
+
+
+def test_entities_and_custom_details_are_logic(repo: Repo):
+    extra = (
+        "entityMappings:\n  - entityType: IP\n    fieldMappings:\n"
+        "      - identifier: Address\n        columnName: CallerIpAddress\n"
+    )
+    repo.write(RULE, repo.read(RULE).replace("version: 1.0.0", extra + "version: 1.0.0"))
+    assert "DAC800" in codes(repo.root)
+    repo.write(RULE, rule().replace("version: 1.0.0", "customDetails:\n  Ip: CallerIpAddress\nversion: 1.0.0"))
+    assert "DAC800" in codes(repo.root)
+
+
 def test_cosmetic_edit_needs_no_bump(repo: Repo):
     text = repo.read(RULE).replace("A rule for engine tests.", "A clearer description.")
     text = text.replace("query: |\n", "query: |\n  // why this rule exists\n")

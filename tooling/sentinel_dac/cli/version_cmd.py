@@ -50,8 +50,11 @@ def check(app: AppContext, base: str | None, fmt: str) -> None:
 def bump(app: AppContext, base: str | None, part: str) -> None:
     """Raise the version of every rule whose logic changed, then rewrite the lock."""
     project = app.project()
-    for b in bump_versions(project, base, part):  # type: ignore[arg-type]
+    bumps = bump_versions(project, base, part)  # type: ignore[arg-type]
+    for b in bumps:
         click.echo(f"{b.path}: version {b.old or '(none)'} -> {b.new}")
+    if not bumps:
+        click.echo("no rule's logic changed without a version bump")
     _write_lock(app.project())
 
 
