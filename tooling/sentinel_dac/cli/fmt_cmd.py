@@ -14,7 +14,11 @@ from .context import AppContext
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when a file is not canonical.")
 @click.option("--kql", is_flag=True, help="Also format queries with Kusto.Language's formatter.")
-@click.option("--include-upstream", is_flag=True, help="With --kql, also format rules imported from upstream.")
+@click.option(
+    "--include-upstream",
+    is_flag=True,
+    help="Also format rules imported from upstream (their .meta.yaml names an upstream).",
+)
 @click.pass_obj
 def fmt(app: AppContext, paths: tuple[Path, ...], check: bool, kql: bool, include_upstream: bool) -> None:
     """Rewrite content YAML in canonical layout, keeping comments (--check: report only)."""

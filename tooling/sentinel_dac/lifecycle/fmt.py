@@ -5,12 +5,13 @@ what changes is layout -- two-space mappings, sequences indented under their key
 Azure-Sentinel style), no trailing spaces, one final newline. Long lines are never re-wrapped.
 
 `--kql` also formats queries (rules, hunting queries, parser bodies) with Kusto.Language's formatter
-(`kql.format`). It is off by default and, even with it, skips rules whose `.meta.yaml` names an
-`upstream` (imported community content): reformatting them would turn every later upstream update
-into a conflict. Formatting never changes meaning, and this is checked rather than trusted: the
-re-read data must equal the original, and a reformatted query must normalise to the same text
-(so the version lock's logic hash does not move). A file that would fail either check is left
-alone and reported.
+(`kql.format`); it is off by default. Rules whose `.meta.yaml` names an `upstream` (imported
+community content) are left byte for byte as imported -- YAML and KQL -- unless `--include-upstream`:
+reformatting them would turn every later upstream update into a conflict.
+
+Formatting never changes meaning, and this is checked rather than trusted: the re-read data must
+equal the original, and a reformatted query must normalise to the same text (so the version
+lock's logic hash does not move). A file that would fail either check is left alone and reported.
 """
 
 from __future__ import annotations
@@ -123,11 +124,12 @@ def format_project(
         if chosen is not None and not any(path == c or c in path.parents for c in chosen):
             continue
         display = project.display(path)
-        format_kql = kql and (include_upstream or path not in upstream)
-        result = format_file(path, display, QUERY_KEYS.get(kind), format_kql)
-        if kql and not format_kql:
-            result.notes.append("KQL left as is: imported from upstream (--include-upstream to format it)")
-        results.append(result)
+        if path.resolve() in upstream and not include_upstream:
+            original = path.read_text(encoding="utf-8")
+            note = "left as imported: its .meta.yaml names an upstream (--include-upstream to format it)"
+            results.append(FileFormat(path, display, original, original, notes=[note]))
+            continue
+        results.append(format_file(path, display, QUERY_KEYS.get(kind), kql))
     return results
 
 
