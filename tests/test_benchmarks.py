@@ -43,3 +43,9 @@ def test_backtest_benchmark_scales_the_week_in_time_order(tmp_path):
     down = scale_week(src, tmp_path / "down", ["T"], 2)
     assert down == {"T": 2}
     assert (tmp_path / "down" / "T.jsonl").read_text().splitlines() == [lines[0], lines[2]]  # thinned evenly
+
+
+def test_deploy_benchmark_plans_and_applies_without_writes(capsys):
+    assert main(["deploy", "--rules", "12", "--targets", "2", "--latency", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "12 rules x 2 targets" in out and "only reads" in out

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..content.load import FileKind, Project
 from ..findings import Finding
+from ..lifecycle.deprecation import reused_ids
 from .cross_file import check_project
 from .rule_checks import check_item, check_meta
 
@@ -36,6 +37,13 @@ class ValidationResult:
         return bool(self.errors or (strict and self.warnings))
 
 
+def parameter_problems(item):
+    """Declared rule parameters must be top-level `let NAME = literal;` statements (deploy.render)."""
+    from ..deploy.render import parameter_problems as problems
+
+    return problems(item)
+
+
 def validate_project(project: Project, selection: Iterable[Path] | None = None, kql: bool = True) -> ValidationResult:
     """Check the whole project; report findings for files under `selection`.
 
@@ -47,9 +55,11 @@ def validate_project(project: Project, selection: Iterable[Path] | None = None, 
     findings = list(project.findings)
     for item in project.items():
         findings.extend(check_item(item))
+        findings.extend(parameter_problems(item))
     for meta in project.metas:
         findings.extend(check_meta(meta))
     findings.extend(check_project(project))
+    findings.extend(reused_ids(project))
     files = [p for p, kind in project.files.items() if kind not in UNCHECKED_KINDS]
     if selection is not None:
         chosen = [Path(p).resolve() for p in selection]
