@@ -140,3 +140,13 @@ def test_no_changes_and_unknown_base(tmp_path):
     assert result.exit_code == 0 and "No rule or hunting query changes." in result.output
     result = CliRunner().invoke(main, ["--project", str(repo.root), "diff", "--base", "nope"])
     assert result.exit_code == 1 and "unknown git ref 'nope'" in result.output
+
+
+def test_huge_diffs_are_left_out_of_the_comment(tmp_path, monkeypatch):
+    import sentinel_dac.lifecycle.diff as diff_mod
+
+    report = report_of(setup_repo(tmp_path), run_tests=False)
+    monkeypatch.setattr(diff_mod, "COMMENT_LIMIT", 500)
+    md = render_markdown(report)
+    assert "```diff" not in md and "KQL diffs left out" in md and "| Changed logic | 1 |" in md
+    assert render_json(report)["changes"][1]["query_diff"]  # still in JSON
