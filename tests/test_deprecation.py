@@ -72,3 +72,14 @@ def test_deprecated_rules_config_disable_or_remove(tmp_path):
     repo.write("sentinel-dac.yaml", "deprecated_rules: delete\n")
     result = run(repo, "validate")
     assert result.exit_code == 1 and "deprecated_rules must be disable or remove" in result.output
+
+
+def test_validate_goes_on_when_the_lock_is_broken(tmp_path):
+    """A conflicted or garbled lock is `version check`'s to report; validate still checks content."""
+    repo = Repo(tmp_path)
+    repo.write(RULE, rule())
+    repo.write("sentinel-dac.lock.json", "{garbage")
+    result = run(repo, "validate", "--no-kql")
+    assert result.exit_code == 0, result.output
+    check = run(repo, "version", "check")
+    assert check.exit_code == 1 and "not valid JSON" in check.output
