@@ -44,9 +44,9 @@ class ProjectConfig:
     config_file: Path | None = None
     ingestion_delay: dict[str, timedelta] = field(default_factory=dict)
     """Per-table delay between TimeGenerated and ingestion for sample rows (`default` for all others)."""
+    backtest: BacktestConfig | None = None
     deprecated_rules: str = "disable"
     """What deploy does with a deprecated rule: `disable` it (kept, enabled false) or `remove` it."""
-    backtest: BacktestConfig | None = None
 
     def content_dir(self, name: str) -> Path:
         return self.paths[name]
