@@ -155,6 +155,15 @@ _DECLARED = [
         "A rule reads a table on the Basic or Auxiliary plan, which analytics rules cannot query.",
     ),
     Code("DAC613", "stale-data", "A table a rule reads has received no data recently in the target workspace."),
+    # Backtest (issue 7)
+    Code("DAC700", "backtest-no-data", "The backtest's data folder holds no usable JSON Lines files."),
+    Code("DAC701", "data-unordered", "Rows of a backtest data file are not in TimeGenerated order."),
+    Code("DAC702", "data-overlap", "Two backtest data files of one table cover overlapping times."),
+    Code("DAC703", "data-gap", "A table's data has a gap, or does not cover the backtest range."),
+    Code("DAC704", "rule-no-data", "A rule reads a table with no data in the backtest: not backtested."),
+    Code("DAC705", "range-too-short", "The backtest range is shorter than the rule's queryPeriod: not backtested."),
+    Code("DAC706", "backtest-run-failed", "A rule run failed in the backtest (unsupported KQL or query error)."),
+    Code("DAC707", "invalid-expect", "The --expect episodes file is malformed."),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _DECLARED}

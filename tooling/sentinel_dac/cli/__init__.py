@@ -59,6 +59,7 @@ def main(ctx: click.Context, project_dir: Path | None, debug: bool) -> None:
 
 def _register() -> None:
     from .apply_cmd import apply
+    from .backtest_cmd import backtest
     from .check_cmd import check
     from .doctor_cmd import doctor
     from .emulate_cmd import emulate
@@ -69,7 +70,7 @@ def _register() -> None:
     from .test_cmd import test
     from .validate_cmd import validate
 
-    for command in (validate, test, check, tables, export, emulate, doctor, plan, apply, prune):
+    for command in (validate, test, check, backtest, tables, export, emulate, doctor, plan, apply, prune):
         main.add_command(command)
 
 
