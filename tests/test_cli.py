@@ -107,9 +107,23 @@ def test_invalid_project_config_is_a_clear_error(make_project, monkeypatch):
 def test_check_runs_validate_and_summarises(make_project, monkeypatch):
     root = make_project({"detections/r.yaml": valid_rule_text()}, config="require_cases: false\n")
     res = run(["check"], root, monkeypatch)
+    assert res.exit_code == 1 and "DAC804 no version lock yet" in res.output, res.output
+    assert "lifecycle: FAILED -- version (fix: sentinel-dac version lock" in res.output
+    assert run(["version", "lock"], root, monkeypatch).exit_code == 0
+    res = run(["check"], root, monkeypatch)
     assert res.exit_code == 0, res.output
     assert "validate: ok" in res.output and "1 rules" in res.output
     assert "test: OK: 1 rule(s), 0 case(s)" in res.output
+    assert "lifecycle: ok" in res.output
+
+
+def test_check_fails_on_a_stale_rule_catalogue_once_the_project_has_one(make_project, monkeypatch):
+    root = make_project({"detections/r.yaml": valid_rule_text()}, config="require_cases: false\n")
+    assert run(["version", "lock"], root, monkeypatch).exit_code == 0
+    assert run(["docs"], root, monkeypatch).exit_code == 0
+    (root / "detections/r.yaml").write_text(valid_rule_text().replace("name: ", "name: Renamed ", 1))
+    res = run(["check"], root, monkeypatch)
+    assert res.exit_code == 1 and "docs (fix: sentinel-dac docs)" in res.output, res.output
 
 
 def test_check_fails_a_rule_without_cases_when_required(make_project, monkeypatch):

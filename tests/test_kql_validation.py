@@ -255,6 +255,7 @@ def test_no_kql_turns_semantic_checks_off_explicitly(make_project, monkeypatch):
     assert res.exit_code == 1 and "detections/r.yaml:" in res.output and "DAC402" in res.output
     res = CliRunner().invoke(main, ["validate", "--no-kql"])
     assert res.exit_code == 0, res.output
+    assert CliRunner().invoke(main, ["version", "lock"]).exit_code == 0
     res = CliRunner().invoke(main, ["check"])
     assert res.exit_code == 1 and "DAC402" in res.output
     res = CliRunner().invoke(main, ["check", "--no-kql"])

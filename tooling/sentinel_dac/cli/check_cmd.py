@@ -1,10 +1,11 @@
-"""`sentinel-dac check`: the main CI job -- validate, then test, one summary."""
+"""`sentinel-dac check`: the main CI job -- validate, test, lifecycle checks, one summary."""
 
 from __future__ import annotations
 
 import click
 
 from ..backtest.standing import report_status
+from ..lifecycle.hygiene import check_repository
 from ..testing import run_project
 from ..testing.report import summary_line
 from ..validate import validate_project
@@ -16,7 +17,7 @@ from .context import AppContext
 @click.option("--no-kql", is_flag=True, help="Skip semantic KQL checks (Kusto.Language).")
 @click.pass_obj
 def check(app: AppContext, strict: bool, no_kql: bool) -> None:
-    """Validate and test everything in the project; print a one-screen summary."""
+    """Validate and test everything, check the version lock, format and rule docs; one-screen summary."""
     project = app.project()
     result = validate_project(project, kql=not no_kql)
     for f in result.findings:
@@ -37,6 +38,12 @@ def check(app: AppContext, strict: bool, no_kql: bool) -> None:
             first = r.message.splitlines()[0] if r.message else ""
             click.echo(f"{'FAIL' if r.status == 'failed' else 'NOT RUN'} {r.rule} :: {r.case}: {first}")
     click.echo("test: " + summary_line(report))
+    hygiene = check_repository(project)
+    for found in hygiene.findings.values():
+        for f in found:
+            click.echo(f.render())
+    click.echo(hygiene.summary())
     click.echo(report_status(app.config, [*project.files, *project.sample_files]))
     failed = result.failed(strict) or not report.ok or (strict and any(not p.is_error for p in report.problems))
+    failed = failed or not hygiene.ok
     raise SystemExit(1 if failed else 0)
