@@ -203,10 +203,10 @@ class EmbeddedEngine:
 
         class Runner:
             def fragment(self, start: int, end: int) -> Mapped:
-                return copy_with_edits(Mapped(), prepared.original, start, end, prepared.edits)
+                return copy_with_edits(Mapped(), prepared.original, start, end, step.edits)
 
             def lets(self) -> Mapped:
-                return Mapped(prepared.lets.text, list(prepared.lets.pieces))
+                return Mapped(step.lets.text, list(step.lets.pieces))
 
             def rows(self, query: Mapped) -> QueryResult:
                 result = engine._kql(prepared, query, now, hidden, stage_tables, None)
