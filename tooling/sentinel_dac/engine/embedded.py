@@ -219,6 +219,16 @@ class EmbeddedEngine:
                 insert_rows(engine._con, name, columns, (list(r) for r in rows))
                 stage_tables[name] = [n for n, _ in columns]
 
+            def into(self, query: Mapped, name: str) -> None:
+                engine._kql(prepared, query, now, hidden, stage_tables, name)
+
+            def sql_into(self, name: str, select_sql: str) -> None:
+                engine._con.execute(f"CREATE OR REPLACE TEMP TABLE {q(name)} AS {select_sql}")
+                stage_tables[name] = [r[0] for r in engine._con.execute(f"DESCRIBE {q(name)}").fetchall()]
+
+            def columns(self, table: str) -> list[str]:
+                return list(stage_tables[table])
+
         return step.stage.run(Runner(), step.source, step.into)
 
     def _unsupported(self, prepared: Prepared, text: Mapped, exc: Exception) -> UnsupportedKql:

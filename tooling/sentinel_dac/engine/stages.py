@@ -40,6 +40,9 @@ class StageRunner(Protocol):
     def lets(self) -> Mapped: ...
     def rows(self, query: Mapped) -> Any: ...  # a QueryResult
     def create(self, name: str, columns: list[tuple[str, str]], rows: list[tuple]) -> None: ...
+    def into(self, query: Mapped, name: str) -> None: ...  # run KQL into a table
+    def sql_into(self, name: str, select_sql: str) -> None: ...  # run DuckDB SQL into a table
+    def columns(self, table: str) -> list[str]: ...
 
 
 Span = tuple[int, int]
@@ -61,6 +64,10 @@ class Stage:
 def parse_stage(op: Operator, query: str) -> Stage | None:
     if op.kind == "make-series":
         return MakeSeries.parse(op)
+    if op.kind == "mv-apply":
+        from .mvapply import MvApply
+
+        return MvApply.parse(op)
     if op.kind == "extend" and any(t.text in SERIES_FUNCTIONS for t in op.tokens):
         return SeriesExtend.parse(op)
     return None
