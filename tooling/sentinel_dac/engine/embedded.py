@@ -21,6 +21,7 @@ from .dataset import DataSet, Window
 from .duckdb_tables import create_data_table, create_view, create_watchlist_table, insert_rows, q
 from .errors import EngineError, QueryFailed, UnsupportedKql
 from .extensions import install as install_extensions
+from .extensions import install_macros
 from .kqltypes import DUCKDB_TYPES
 from .prepare import HIDDEN_INGESTION, KqlStep, Prepared, StageStep, prepare, prepare_function, watchlist_table
 from .results import QueryResult, duckdb_value, kql_type_of
@@ -54,6 +55,7 @@ class EmbeddedEngine:
     def load(self, data: DataSet) -> None:
         if self._con is None:
             self._con = duckdb_kql.connect()
+            install_macros(self._con)
         else:
             self._drop_all()
         self._reset()

@@ -6,6 +6,8 @@ layer (issue 6) plugs in. Two mechanisms live here today:
 * **Rewrites** (every engine): Sentinel built-ins no engine has are replaced
   by what the loaded data provides — `ingestion_time()` by the hidden column
   each sample table carries, `_GetWatchlist('alias')` by the watchlist's table.
+* **Compatibility rewrites** (embedded engine only, `compat.py`): everyday KQL
+  duckdb-kql lacks, said in KQL it has (`split(s, d, i)`, `column_ifexists`, ...).
 * **Pipeline stages** (embedded engine only): a tabular operator duckdb-kql
   lacks splits the final pipeline; the part before runs on duckdb-kql into a
   table, the operator runs natively (`stages.py`), the rest continues on the
@@ -20,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .compat import compat_edits, merge
 from .dataset import DataSet, FunctionDef
 from .errors import QueryFailed, UnsupportedKql
 from .stages import SERIES_FUNCTIONS, Stage, parse_stage
@@ -103,6 +106,8 @@ def rewrite_edits(text: str, dataset: DataSet, function: str | None = None) -> t
 def prepare(query: str, dataset: DataSet, stages: bool = True) -> Prepared:
     """Rewrite `query` for `dataset` and plan its steps (stages only when `stages`)."""
     edits, uses_ingestion, watchlists = rewrite_edits(query, dataset)
+    if stages:  # the embedded engine: the compatibility rewrites too
+        edits = merge(edits + compat_edits(parse(query), dataset.catalog, set(_IDENT.findall(query))))
     whole = copy_with_edits(Mapped(), query, 0, len(query), edits)
     pipe = pipeline(parse(query))
     lets_end = pipe.statements_end if pipe else 0
@@ -205,6 +210,7 @@ def _refuse_unstaged_series(operators: list[Operator]) -> None:
 def prepare_function(fd: FunctionDef, dataset: DataSet) -> str:
     """A parser's definition with the same rewrites, ready to register as a stored function."""
     edits, _, _ = rewrite_edits(fd.body, dataset, function=fd.name)
+    edits = merge(edits + compat_edits(parse(fd.body), dataset.catalog, set(_IDENT.findall(fd.body))))
     body = copy_with_edits(Mapped(), fd.body, 0, len(fd.body), edits).text
     return fd.definition(body)
 
