@@ -11,18 +11,13 @@ REFUSED = {
     "mv-apply-top1",
     "mv-apply-top2-make-list",
     "mv-apply-two-arrays-top2",
-    "mv-apply-with-itemindex",
-    "mv-apply-two-arrays-strcat",
     "mv-apply-property-bag",
     "summarize-empty-input-counts",
     "summarize-count-with-nulls",
     "bag-keys",
-    "split-variants",
     "extract-typed-month",
     "extract-all-named-groups",
     "indexof-variants",
-    "ipv4-is-private",
-    "ipv4-is-in-range",
     "ipv4-compare-prefix-in-strings",
     "ipv4-compare-prefix-argument",
     "datetime-diff-all-periods",
@@ -48,7 +43,6 @@ REFUSED = {
     "bag-unpack-heterogeneous-slots",
     "bag-unpack-output-schema-wildcard",
     "series-stats",
-    "inline-ipv4-is-private",
 }
 """The engine raises UnsupportedKql: no answer rather than a wrong one."""
 
