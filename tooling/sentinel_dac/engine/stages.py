@@ -64,6 +64,8 @@ class Stage:
 def parse_stage(op: Operator, query: str) -> Stage | None:
     if op.kind == "make-series":
         return MakeSeries.parse(op)
+    if op.kind == "project-reorder":
+        return ProjectReorder.parse(op)
     if op.kind == "mv-apply":
         from .mvapply import MvApply
 
@@ -333,3 +335,44 @@ def _apply(function: str, value: Any, args: list[Any]) -> tuple:
     if function == "series_decompose":
         return S.decompose(series, *args)
     return S.fit_line(series)
+
+
+@dataclass
+class ProjectReorder(Stage):
+    """`project-reorder Pattern [asc|desc], ...`: the named columns first, the rest in their order.
+
+    https://learn.microsoft.com/kusto/query/project-reorder-operator — a pattern with `*` matches
+    several columns, kept in input order unless `asc`/`desc` sorts them by name.
+    """
+
+    specs: list[tuple[str, str | None, int]]  # (pattern, asc/desc, offset)
+
+    @classmethod
+    def parse(cls, op: Operator) -> ProjectReorder:
+        specs = []
+        for part in split_top_level(list(op.tokens[1:]), ","):
+            texts = [t.text for t in part]
+            order = texts[-1].lower() if texts[-1].lower() in ("asc", "desc", "granny-asc", "granny-desc") else None
+            name = "".join(texts[:-1] if order else texts).strip("[]'\"")
+            if order and order.startswith("granny"):
+                raise UnsupportedKql(
+                    f"project-reorder {order}", f"project-reorder {order} is not supported", part[-1].start
+                )
+            specs.append((name, order, part[0].start))
+        return cls(start=op.start, specs=specs)
+
+    def run(self, runner: StageRunner, source: str, into: str) -> list[str]:
+        import fnmatch
+
+        from .duckdb_tables import q
+
+        rest = list(runner.columns(source))
+        first: list[str] = []
+        for pattern, order, _ in self.specs:
+            matched = [c for c in rest if fnmatch.fnmatchcase(c, pattern)]
+            if order:
+                matched.sort(reverse=order == "desc")
+            first += matched
+            rest = [c for c in rest if c not in matched]
+        runner.sql_into(into, f"SELECT {', '.join(q(c) for c in first + rest)} FROM {q(source)}")
+        return []
