@@ -28,8 +28,6 @@ REFUSED = {
     "union-isfuzzy-missing-view",
     "union-withsource-type-mismatch",
     "union-withsource-type-mismatch-dedup",
-    "project-reorder-single",
-    "project-reorder-wildcard-asc",
     "extract-json-typed",
     "string-size-ascii",
     "string-size-multibyte",

@@ -160,12 +160,13 @@ class MakeSeries(Stage):
                 bounds[1] = bounds[1] if bounds[1] is not None else _floor(high, step) + step
         start, stop = bounds
         count = 0 if start is None or stop is None else max(0, math.ceil(_ratio(stop - start, step)))
-        result = self._aggregate(runner, source, axis, start, stop, step) if count else None
-        by_names = result.columns[1 : 1 + len(self.by)] if result else [f"by{i}" for i in range(len(self.by))]
-        by_types = result.types[1 : 1 + len(self.by)] if result else ["string"] * len(self.by)
-        agg_names = result.columns[1 + len(self.by) :] if result else self._agg_names(runner, source)
+        # empty bounds: the same aggregation over no rows still names and types the columns
+        result = self._aggregate(runner, source, axis, start, stop, step, empty=not count)
+        by_names = result.columns[1 : 1 + len(self.by)]
+        by_types = result.types[1 : 1 + len(self.by)]
+        agg_names = result.columns[1 + len(self.by) :]
         groups: dict[tuple, list[list[Any]]] = {}
-        for row in result.rows if result else []:
+        for row in result.rows:
             key = tuple(row[1 : 1 + len(self.by)])
             series = groups.setdefault(key, [[d] * count for d in defaults])
             index = int(row[0])
@@ -184,31 +185,25 @@ class MakeSeries(Stage):
         runner.create(into, columns, rows)
         return []
 
-    def _aggregate(self, runner: StageRunner, source: str, axis: str, start, stop, step):
-        kind = "datetime" if isinstance(start, datetime) else "real"
-        lit = lambda v, t: kql_literal(v, t)  # noqa: E731
-        step_lit = kql_literal(step, "timespan" if isinstance(step, timedelta) else "real")
-        q = runner.lets().synthetic(
-            f"{source}\n| where ({axis}) >= {lit(start, kind)} and ({axis}) < {lit(stop, kind)}\n| summarize ",
-            self.start,
-        )
+    def _aggregate(self, runner: StageRunner, source: str, axis: str, start, stop, step, empty: bool = False):
+        if empty:
+            where, bin_expr = "false", "0"
+        else:
+            kind = "datetime" if isinstance(start, datetime) else "real"
+            low, high = kql_literal(start, kind), kql_literal(stop, kind)
+            step_lit = kql_literal(step, "timespan" if isinstance(step, timedelta) else "real")
+            where = f"({axis}) >= {low} and ({axis}) < {high}"
+            bin_expr = f"tolong(floor((({axis}) - {low}) / {step_lit}, 1))"
+        q = runner.lets().synthetic(f"{source}\n| where {where}\n| summarize ", self.start)
         for i, (span, _) in enumerate(self.aggregations):
             if i:
                 q.synthetic(", ", span[0])
             _append(q, runner.fragment(*span))
-        q.synthetic(f" by __sdac_bin = tolong(floor((({axis}) - {lit(start, kind)}) / {step_lit}, 1))", self.start)
+        q.synthetic(f" by __sdac_bin = {bin_expr}", self.start)
         for span in self.by:
             q.synthetic(", ", span[0])
             _append(q, runner.fragment(*span))
         return runner.rows(q)
-
-    def _agg_names(self, runner: StageRunner, source: str) -> list[str]:
-        q = runner.lets().synthetic(f"{source} | take 0 | summarize ", self.start)
-        for i, (span, _) in enumerate(self.aggregations):
-            if i:
-                q.synthetic(", ", span[0])
-            _append(q, runner.fragment(*span))
-        return list(runner.rows(q).columns)
 
 
 def _append(q: Mapped, part: Mapped) -> None:
