@@ -86,6 +86,11 @@ class EmbeddedEngine:
         self._views.pop(table, None)
 
     @property
+    def data(self) -> DataSet | None:
+        """The loaded data set (None before `load`)."""
+        return self._data
+
+    @property
     def connection(self) -> Any:
         return self._con
 
@@ -175,6 +180,12 @@ class EmbeddedEngine:
             except duckdb_kql.KqlSchemaError as exc:
                 if "unknown table" in (exc.hint or ""):
                     raise _runtime_error(prepared, Exception(f"Table with name {exc.name} does not exist")) from None
+                if "differ only in case" in str(exc):
+                    raise UnsupportedKql(
+                        "case-distinct columns",
+                        f"unsupported KQL: {exc} (the embedded engine's DuckDB folds column names' case)",
+                        _offset(text, exc),
+                    ) from None
                 raise QueryFailed(f"the query cannot run: {exc}", _offset(text, exc)) from None
             except duckdb_kql.KqlError as exc:
                 raise QueryFailed(f"the query cannot run: {exc}", _offset(text, exc)) from None
