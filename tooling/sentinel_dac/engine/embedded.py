@@ -266,7 +266,9 @@ class EmbeddedEngine:
         return UnsupportedKql(construct, detail, offset)
 
 
-_MISSING_COLUMN = re.compile(r'Referenced column "([^"]+)" not found')
+_MISSING_COLUMN = re.compile(
+    r'Referenced column "([^"]+)" not found|Column "([^"]+)" referenced that exists in the SELECT clause'
+)
 _MISSING_TABLE = re.compile(r"Table with name ([^\s!]+) does not exist")
 
 
@@ -284,7 +286,7 @@ def _runtime_error(prepared: Prepared, exc: Exception) -> QueryFailed:
         )
     missing = _MISSING_COLUMN.search(message)
     if missing:
-        name = missing.group(1)
+        name = missing.group(1) or missing.group(2)
         where = re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", prepared.original)
         return QueryFailed(
             f"column '{name}' does not exist at this point of the query (not in the table's schema, "
