@@ -32,6 +32,14 @@ SERIES_FUNCTIONS: dict[str, tuple[str, ...]] = {
 }
 """Functions run natively, with the suffixes of their unnamed output columns."""
 
+STAGE_OPERATORS: dict[str, str] = {
+    "make-series": "bins and fills natively; aggregations evaluated by duckdb-kql (stages.py)",
+    "mv-apply": "expand, keyed subquery, rows joined back; row-wise operators, project, distinct, "
+    "summarize in the subquery (mvapply.py)",
+    "project-reorder": "columns reordered natively, patterns and asc/desc (stages.py)",
+}
+"""Tabular operators run as pipeline stages (see `parse_stage`)."""
+
 
 class StageRunner(Protocol):
     """What a stage needs from the engine: run KQL, read rows, write a table."""

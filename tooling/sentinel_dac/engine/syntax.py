@@ -247,7 +247,7 @@ def _descend(node: Any, names: tuple[str, ...]) -> Any:
     return node
 
 
-_ODD_NAMES = {"Mvexpand": "mv-expand", "Mvapply": "mv-apply"}
+_ODD_NAMES = {"Mvexpand": "mv-expand", "Mvapply": "mv-apply", "GetSchema": "getschema"}
 
 
 def operator_name(context_name: str) -> str:
