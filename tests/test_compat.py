@@ -68,3 +68,78 @@ def test_mv_apply_refuses_top_in_the_subquery_at_its_position(engine):
         run(engine, query)
     assert err.value.offset == query.index("top 1")
     assert "top" in err.value.message
+
+
+def test_parse_simple_pattern_starting_with_a_column_typed_and_unparsed(engine):
+    # https://learn.microsoft.com/kusto/query/parse-operator: columns take the text between the constants,
+    # typed columns are converted, rows that do not match get nulls (empty strings).
+    query = (
+        'datatable(m:string)["tcp request from 10.0.0.1:443 to x.example.com:80. ok", "garbage"]\n'
+        '| parse m with Protocol " request from " SourceIp ":" SourcePort:int " to " Fqdn ":" Port:long "." *\n'
+        "| project Protocol, SourceIp, SourcePort, Fqdn, Port"
+    )
+    result = run(engine, query)
+    assert result.types == ["string", "string", "int", "string", "long"]
+    assert result.rows == [("tcp", "10.0.0.1", 443, "x.example.com", 80), ("", "", None, "", None)]
+
+
+def test_parse_constants_are_literal_text_not_regex(engine):
+    query = 'print m = "a.b (x) c+d" | parse m with A "." B " (x) " C "+" D'
+    assert run(engine, query).rows == [("a.b (x) c+d", "a", "b", "c", "d")]
+
+
+def test_as_names_the_result_for_the_rest_of_the_query(engine):
+    query = "datatable(a:long)[1, 2, 6] | as T | where a > toscalar(T | summarize avg(a))"
+    assert run(engine, query).rows == [(6,)]
+
+
+def test_split_with_index_returns_a_one_element_array(engine):
+    # https://learn.microsoft.com/kusto/query/split-function: split("aa_bb", "_", 1) == ["bb"]; out of range: []
+    query = (
+        'print a = split("aa_bb", "_", 1), b = split("aa_bb", "_", 5), c = tostring(split("u@example.com", "@", 0)[0])'
+    )
+    assert run(engine, query).rows == [(["bb"], [], "u")]
+
+
+def test_column_ifexists_resolves_against_the_catalogue(engine):
+    query = (
+        'AZKVAuditLogs | extend a = column_ifexists("OperationName", "none"), '
+        'b = column_ifexists("NoSuchColumn_s", "fallback") | project a, b'
+    )
+    rows = [{"TimeGenerated": "2024-05-01T11:00:00Z", "OperationName": "SecretGet"}]
+    assert run(engine, query, {"AZKVAuditLogs": rows}).rows == [("SecretGet", "fallback")]
+
+
+def test_added_functions_follow_the_reference(engine):
+    query = (
+        "print p = ipv4_is_private('192.168.1.1/24'), q = ipv4_is_private('203.0.113.5'), "
+        "r = ipv4_is_in_range('10.1.2.3', '10.1.0.0/16'), k = bag_keys(dynamic({'a':1, 'b':2})), "
+        'j = extract_json(\'$.a.b\', \'{"a":{"b":"v"}}\'), d = set_difference(dynamic([1, 2, 3, 3]), dynamic([2]))'
+    )
+    assert run(engine, query).rows == [(True, False, True, ["a", "b"], "v", [1, 3])]
+
+
+def test_make_bag_and_deprecated_aggregation_names(engine):
+    query = (
+        "datatable(k:string, b:dynamic, v:long)['x', dynamic({'a':1}), 1, 'x', dynamic({'c':2}), 1, 'x', dynamic(null), 2]"
+        "\n| summarize make_bag(b), makelist(v), count_distinct(v) by k"
+    )
+    result = run(engine, query)
+    assert result.columns == ["k", "bag_b", "list_v", "count_distinct_v"]
+    assert result.rows == [("x", {"a": 1, "c": 2}, [1, 1, 2], 2)]
+
+
+def test_case_distinct_columns_are_refused_clearly(engine):
+    query = "AzureDiagnostics | extend a = clientIp_s, b = clientIP_s"
+    with pytest.raises(UnsupportedKql) as err:
+        run(engine, query)
+    assert err.value.construct == "case-distinct columns"
+
+
+def test_a_column_differing_only_in_case_from_the_one_samples_use_is_refused_not_folded(engine):
+    rows = [{"TimeGenerated": "2024-05-01T11:00:00Z", "clientIP_s": "203.0.113.1"}]
+    with pytest.raises(UnsupportedKql) as err:
+        run(engine, "AzureDiagnostics | project a = clientIp_s", {"AzureDiagnostics": rows})
+    assert "clientIP_s" in err.value.message and err.value.offset == len("AzureDiagnostics | project a = ")
+    assert run(engine, "AzureDiagnostics | project clientIP_s", {"AzureDiagnostics": rows}).rows == [("203.0.113.1",)]
+    assert run(engine, "AzureDiagnostics | project clientIp_s").columns == ["clientIp_s"]  # no samples: either works

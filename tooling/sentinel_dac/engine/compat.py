@@ -11,6 +11,7 @@ the embedded engine uses these; an ADX cluster runs the original KQL.
   catalogue, else `(default)` (https://learn.microsoft.com/kusto/query/column-ifexists-function).
   Resolved against the catalogue, not the pipeline's schema at that point: a column projected away
   earlier reads as missing at run time instead of falling back to the default.
+* `parse [kind=simple] e with ...` → `extend` with `extract()` (see `parse_rewrite`).
 * `mv-expand f(Col)` (an unnamed call on one column) → `mv-expand Col = f(Col)`: Kusto names an
   expression by the column it reads, so `mv-expand todynamic(AuthenticationDetails)` replaces
   `AuthenticationDetails`, as Azure-Sentinel's "MFA spamming" rules rely on.
@@ -50,6 +51,10 @@ def compat_edits(parsed: Parsed, catalog: TableCatalog, names: set[str]) -> list
         for op in unit.operators:
             if op.kind == "mv-expand":
                 edits += _name_mv_expand(op.tokens)
+            elif op.kind == "parse":
+                edit = parse_rewrite(op, text)
+                if edit is not None:
+                    edits.append(edit)
     return edits
 
 
@@ -89,3 +94,103 @@ def _name_mv_expand(toks) -> list[Edit]:
         if len(expr) == 4 and expr[1].text == "(" and expr[3].text == ")" and expr[2].text[:1].isalpha():
             edits.append((expr[0].start, expr[0].start, f"{expr[2].text} = "))
     return edits
+
+
+# -- parse -------------------------------------------------------------------------------------------------------
+_TYPE_REGEX = {
+    "int": r"-?\d+",
+    "long": r"-?\d+",
+    "real": r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?",
+    "double": r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?",
+}
+_CONVERT = {
+    "int": "toint",
+    "long": "tolong",
+    "real": "toreal",
+    "double": "toreal",
+    "datetime": "todatetime",
+    "timespan": "totimespan",
+    "bool": "tobool",
+    "guid": "toguid",
+}
+
+
+def parse_rewrite(op, text: str) -> Edit | None:
+    """`parse [kind=simple] Expr with * "const" Col:type ...` → extend with extract().
+
+    https://learn.microsoft.com/kusto/query/parse-operator: the pattern becomes one regular expression
+    (`*` and string columns `.*?`, long `-?\\d+`), matched from the start of the text; a pattern ending
+    in a column takes the rest of the text. Unparsed rows get null (empty strings). duckdb-kql parses
+    only some pattern shapes natively; this rewrite handles every pattern of kind simple.
+    """
+    toks = list(op.tokens[1:])
+    kind = "simple"
+    while len(toks) >= 3 and toks[1].text == "=" and toks[0].text.lower() in ("kind", "flags"):
+        if toks[0].text.lower() == "flags":
+            return None
+        kind = toks[2].text.lower()
+        toks = toks[3:]
+    if kind != "simple":  # regex: whether a trailing column takes the rest is not documented; left refused
+        return None
+    with_at = next((i for i, t in enumerate(toks) if t.text.lower() == "with"), None)
+    if not with_at:
+        return None
+    source = text[toks[0].start : toks[with_at - 1].end]
+    parts: list[str] = []
+    columns: list[tuple[str, str]] = []
+    pattern = toks[with_at + 1 :]
+    i = 0
+    while i < len(pattern):
+        tok = pattern[i]
+        if tok.text == "*":
+            parts.append(".*?")
+        elif tok.text[:1] in "'\"@":
+            value = _string_value(tok.text)
+            if value is None:
+                return None
+            parts.append(_re_escape(value))
+        elif tok.text[:1].isalpha() or tok.text[:1] == "_":
+            ctype = "string"
+            if i + 2 < len(pattern) and pattern[i + 1].text == ":":
+                ctype = pattern[i + 2].text.lower()
+                i += 2
+            parts.append(f"({_TYPE_REGEX.get(ctype, '.*?')})")
+            columns.append((tok.text, ctype))
+        else:
+            return None
+        i += 1
+    if not columns:
+        return None
+    ends_with_column = pattern[-1].text[:1] not in "'\"@*"
+    regex = "^" + "".join(parts) + ("$" if ends_with_column else "")
+    literal = '@"' + regex.replace('"', '""') + '"'
+    assigns = []
+    for n, (name, ctype) in enumerate(columns, start=1):
+        value = f"extract({literal}, {n}, __sdac_parse)"
+        assigns.append(f"{name} = {_CONVERT[ctype]}({value})" if ctype in _CONVERT else f"{name} = {value}")
+    replacement = (
+        f"extend __sdac_parse = tostring({source})\n| extend {', '.join(assigns)}\n| project-away __sdac_parse"
+    )
+    return (op.start, op.end, replacement)
+
+
+def _re_escape(value: str) -> str:
+    return "".join("\\" + c if c in r".^$*+?()[]{}|\/" else c for c in value)
+
+
+def _string_value(literal: str) -> str | None:
+    if literal.startswith("@"):
+        quote = literal[1]
+        return literal[2:-1].replace(quote * 2, quote)
+    quote = literal[0]
+    if len(literal) < 2 or literal[-1] != quote:
+        return None
+    out, i, body = [], 0, literal[1:-1]
+    while i < len(body):
+        if body[i] == "\\" and i + 1 < len(body):
+            out.append({"n": "\n", "t": "\t", "r": "\r"}.get(body[i + 1], body[i + 1]))
+            i += 2
+        else:
+            out.append(body[i])
+            i += 1
+    return "".join(out)

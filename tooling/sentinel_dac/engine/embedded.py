@@ -142,7 +142,8 @@ class EmbeddedEngine:
             names |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", body))
         for name in sorted(n for n in names if catalog.get(n) is not None):
             if name not in self._columns:
-                self._columns[name] = create_data_table(self._con, catalog.get(name), None)
+                self._columns[name] = create_data_table(self._con, catalog.get(name), None, frozenset(names))
+            self._check_case(prepared, name, names)
             key = (window, hidden)
             if self._views.get(name) != key:
                 cols = self._columns[name]
@@ -154,6 +155,34 @@ class EmbeddedEngine:
                 )
                 create_view(self._con, name, cols, w, hidden)
                 self._views[name] = key
+
+    def _check_case(self, prepared: Prepared, table: str, names: set[str]) -> None:
+        """Columns differing only in case: DuckDB holds one; a query reading another is refused.
+
+        An empty table is re-created holding the variant the query reads, so only a query that
+        reads both variants, or the one the samples do not use, is refused.
+        """
+        assert self._data is not None
+        schema = self._data.catalog.get(table)
+        held = {n.casefold(): n for n, _ in self._columns[table]}
+        for col in schema.columns:
+            kept = held.get(col.name.casefold())
+            if kept == col.name or col.name not in names:
+                continue
+            data = self._data.tables.get(table)
+            if kept not in names and not (data and data.rows):
+                self._columns[table] = create_data_table(self._con, schema, None, frozenset(names))
+                self._views.pop(table, None)
+                held = {n.casefold(): n for n, _ in self._columns[table]}
+                continue
+            where = re.search(rf"(?<![\w.]){re.escape(col.name)}(?!\w)", prepared.original)
+            raise UnsupportedKql(
+                "case-distinct columns",
+                f"unsupported KQL: {table} has columns {kept} and {col.name}, which differ only in case; the "
+                f"embedded engine (DuckDB) holds one per name ({kept}, {'read by the query' if kept in names else 'used by the samples'}) "
+                f"and this query reads {col.name}",
+                where.start() if where else None,
+            )
 
     def _schema(self, hidden: bool, stage_tables: dict[str, list[str]]) -> dict[str, list[str]]:
         schema = {t: [n for n, _ in cols] + ([HIDDEN_INGESTION] if hidden else []) for t, cols in self._columns.items()}

@@ -74,6 +74,11 @@ ADDED_SCALARS: dict[str, tuple[str, tuple[int, ...], str]] = {
     "ipv4_is_private": ("sdac_ipv4_is_private({0})", (1,), _LEARN + "ipv4-is-private-function"),
     "ipv4_is_in_range": ("sdac_ipv4_is_in_range({0}, {1})", (2,), _LEARN + "ipv4-is-in-range-function"),
     "ipv4_is_match": ("sdac_ipv4_is_in_range({0}, {1})", (2,), _LEARN + "ipv4-is-match-function"),
+    "bag_keys": (
+        "CASE WHEN json_type(TRY_CAST({0} AS JSON)) = 'OBJECT' THEN to_json(json_keys(TRY_CAST({0} AS JSON))) END",
+        (1,),
+        _LEARN + "bag-keys-function",
+    ),
     "set_difference": (
         "to_json(sdac_distinct(list_filter(CAST(to_json({0}) AS JSON[]), "
         "lambda x: NOT list_contains(CAST(to_json({1}) AS JSON[]), x))))",

@@ -37,6 +37,7 @@ STAGE_OPERATORS: dict[str, str] = {
     "mv-apply": "expand, keyed subquery, rows joined back; row-wise operators, project, distinct, "
     "summarize in the subquery (mvapply.py)",
     "project-reorder": "columns reordered natively, patterns and asc/desc (stages.py)",
+    "as": "the result so far, also stored as a table of that name for the rest of the query (stages.py)",
 }
 """Tabular operators run as pipeline stages (see `parse_stage`)."""
 
@@ -74,6 +75,8 @@ def parse_stage(op: Operator, query: str) -> Stage | None:
         return MakeSeries.parse(op)
     if op.kind == "project-reorder":
         return ProjectReorder.parse(op)
+    if op.kind == "as":
+        return AsStage.parse(op)
     if op.kind == "mv-apply":
         from .mvapply import MvApply
 
@@ -378,4 +381,31 @@ class ProjectReorder(Stage):
             first += matched
             rest = [c for c in rest if c not in matched]
         runner.sql_into(into, f"SELECT {', '.join(q(c) for c in first + rest)} FROM {q(source)}")
+        return []
+
+
+@dataclass
+class AsStage(Stage):
+    """`| as Name`: the result so far, also readable as the table `Name` later in the query.
+
+    https://learn.microsoft.com/kusto/query/as-operator — Sentinel rules use it to read their own
+    intermediate result again (`| as _Retrievals | where x in (toscalar(_Retrievals | ...))`).
+    """
+
+    name: str
+
+    @classmethod
+    def parse(cls, op: Operator) -> AsStage:
+        toks = [t for t in op.tokens[1:]]
+        while len(toks) >= 3 and toks[1].text == "=":  # hint.materialized = true
+            toks = toks[3:]
+        if len(toks) != 1:
+            raise UnsupportedKql("as", "`as` needs a name, e.g. `| as Retrievals`", op.start)
+        return cls(start=op.start, name=toks[0].text.strip("[]'\""))
+
+    def run(self, runner: StageRunner, source: str, into: str) -> list[str]:
+        from .duckdb_tables import q
+
+        runner.sql_into(into, f"SELECT * FROM {q(source)}")
+        runner.sql_into(self.name, f"SELECT * FROM {q(source)}")
         return []
