@@ -121,7 +121,8 @@ def test_added_functions_follow_the_reference(engine):
 
 def test_make_bag_and_deprecated_aggregation_names(engine):
     query = (
-        "datatable(k:string, b:dynamic, v:long)['x', dynamic({'a':1}), 1, 'x', dynamic({'c':2}), 1, 'x', dynamic(null), 2]"
+        "datatable(k:string, b:dynamic, v:long)"
+        "['x', dynamic({'a':1}), 1, 'x', dynamic({'c':2}), 1, 'x', dynamic(null), 2]"
         "\n| summarize make_bag(b), makelist(v), count_distinct(v) by k"
     )
     result = run(engine, query)

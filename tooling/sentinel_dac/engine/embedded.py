@@ -176,10 +176,11 @@ class EmbeddedEngine:
                 held = {n.casefold(): n for n, _ in self._columns[table]}
                 continue
             where = re.search(rf"(?<![\w.]){re.escape(col.name)}(?!\w)", prepared.original)
+            why = "read by the query" if kept in names else "used by the samples"
             raise UnsupportedKql(
                 "case-distinct columns",
                 f"unsupported KQL: {table} has columns {kept} and {col.name}, which differ only in case; the "
-                f"embedded engine (DuckDB) holds one per name ({kept}, {'read by the query' if kept in names else 'used by the samples'}) "
+                f"embedded engine (DuckDB) holds one per name ({kept}, {why}) "
                 f"and this query reads {col.name}",
                 where.start() if where else None,
             )
