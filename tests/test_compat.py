@@ -144,3 +144,33 @@ def test_a_column_differing_only_in_case_from_the_one_samples_use_is_refused_not
     assert "clientIP_s" in err.value.message and err.value.offset == len("AzureDiagnostics | project a = ")
     assert run(engine, "AzureDiagnostics | project clientIP_s", {"AzureDiagnostics": rows}).rows == [("203.0.113.1",)]
     assert run(engine, "AzureDiagnostics | project clientIp_s").columns == ["clientIp_s"]  # no samples: either works
+
+
+def test_table_functions_are_specialised_per_call_and_errors_point_at_the_author(engine):
+    query = (
+        "let f = (tableName:string) {\n"
+        "let recent = table(tableName) | where TimeGenerated > ago(1d);\n"
+        "recent | summarize n = count() | extend src = tableName_unused_column\n"
+        "};\n"
+        'let a = f("AZKVAuditLogs");\n'
+        "a"
+    )
+    with pytest.raises(Exception) as err:
+        run(engine, query)
+    assert query[err.value.offset :].startswith("tableName_unused_column")
+    ok = query.replace(" | extend src = tableName_unused_column", "")
+    ok = ok.replace('let a = f("AZKVAuditLogs");\na', 'union f("AZKVAuditLogs"), f("SigninLogs")')
+    rows = [{"TimeGenerated": "2024-05-01T11:00:00Z"}]
+    assert sorted(run(engine, ok, {"AZKVAuditLogs": rows}).rows) == [(0,), (1,)]
+
+
+def test_redundant_parentheses_around_a_source_or_let_value(engine):
+    query = "let v = (datatable(a:long)[1, 2, 3] | where a > 1);\n(v | where a < 3) | count"
+    assert run(engine, query).rows == [(1,)]
+
+
+def test_make_bag_max_size_is_honoured_or_the_query_fails(engine):
+    query = "datatable(b:dynamic)[dynamic({'a':1}), dynamic({'c':2})] | summarize x = make_bag(b, 5)"
+    assert run(engine, query).rows == [({"a": 1, "c": 2},)]
+    with pytest.raises(Exception, match="MaxSize"):
+        run(engine, query.replace("5)", "1)"))

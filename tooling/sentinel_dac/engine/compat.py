@@ -12,6 +12,7 @@ the embedded engine uses these; an ADX cluster runs the original KQL.
   Resolved against the catalogue, not the pipeline's schema at that point: a column projected away
   earlier reads as missing at run time instead of falling back to the default.
 * `parse [kind=simple] e with ...` → `extend` with `extract()` (see `parse_rewrite`).
+* `(T | ...) | ...` and `let v = (T | ...);` lose the redundant parentheses duckdb-kql refuses.
 * `mv-expand f(Col)` (an unnamed call on one column) → `mv-expand Col = f(Col)`: Kusto names an
   expression by the column it reads, so `mv-expand todynamic(AuthenticationDetails)` replaces
   `AuthenticationDetails`, as Azure-Sentinel's "MFA spamming" rules rely on.
@@ -20,7 +21,7 @@ the embedded engine uses these; an ADX cluster runs the original KQL.
 from __future__ import annotations
 
 from ..catalog.tables import TableCatalog
-from .syntax import Parsed, pipe_units
+from .syntax import Parsed, pipe_units, redundant_parentheses
 
 Edit = tuple[int, int, str]
 
@@ -47,6 +48,8 @@ def compat_edits(parsed: Parsed, catalog: TableCatalog, names: set[str]) -> list
                 edits.append((call.start, call.end, f"['{name}']"))
             else:
                 edits += [(call.start, spans[1][0], "("), (spans[1][1], call.end, ")")]
+    for open_at, close_at in redundant_parentheses(parsed):
+        edits += [(open_at, open_at + 1, " "), (close_at, close_at + 1, " ")]
     for unit in pipe_units(parsed):
         for op in unit.operators:
             if op.kind == "mv-expand":

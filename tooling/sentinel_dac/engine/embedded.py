@@ -117,6 +117,14 @@ class EmbeddedEngine:
         prepared = self._prepared.get(key)
         if prepared is None:
             prepared = self._prepared[key] = prepare(query, self._data)
+        try:
+            return self._run(prepared, now, window)
+        except EngineError as exc:
+            if exc.function is None:
+                exc.offset = prepared.author_offset(exc.offset)
+            raise
+
+    def _run(self, prepared: Prepared, now: datetime, window: Window | None) -> QueryResult:
         hidden = prepared.uses_ingestion_time or self._functions_use_ingestion()
         self._ensure_views(prepared, window, hidden)
         notes: list[str] = []

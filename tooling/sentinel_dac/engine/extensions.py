@@ -42,11 +42,24 @@ def install() -> None:
     for name, (base, prefix, source) in ADDED_AGGREGATE_ALIASES.items():
         spec = F.AGGREGATE_FUNCTIONS[base]
         F.AGGREGATE_FUNCTIONS.setdefault(name, _alias(spec, name=name, name_prefix=prefix, note=_note(source)))
+    _TwoForms = _two_forms(F.AggregateSpec)
     for name, (template, arities, prefix, source) in ADDED_AGGREGATES.items():
         F.AGGREGATE_FUNCTIONS.setdefault(
-            name, F.AggregateSpec(name, template, arities, name_prefix=prefix, note=_note(source))
+            name, _TwoForms(name, template, arities, name_prefix=prefix, note=_note(source))
         )
     _installed = True
+
+
+def _two_forms(base):
+    from dataclasses import dataclass as _dc
+
+    @_dc(frozen=True)
+    class TwoForms(base):  # type: ignore[misc, valid-type]
+        def render(self, args: list[str]) -> str:
+            forms = self.template.split("|")
+            return forms[min(len(args), len(forms)) - 1].format(*args)
+
+    return TwoForms
 
 
 def install_macros(con) -> None:
@@ -98,13 +111,16 @@ ADDED_AGGREGATE_ALIASES: dict[str, tuple[str, str, str]] = {
 
 ADDED_AGGREGATES: dict[str, tuple[str, tuple[int, ...], str, str]] = {
     "make_bag": (
-        "sdac_merge_bags(list(CAST({0} AS JSON)))",
-        (1,),
+        "sdac_merge_bags(list(CAST({0} AS JSON)))|sdac_cap_bag(sdac_merge_bags(list(CAST({0} AS JSON))), {1})",
+        (1, 2),
         "bag",
         _LEARN + "make-bag-aggregation-function",
     ),
 }
-"""make_bag: the union of the property bags (a key in several bags: one of its values, here the last)."""
+"""make_bag: the union of the property bags (a key in several bags: one of its values, here the last).
+
+Templates separated by `|` are the 1-argument and 2-argument forms. make_bag(x, MaxSize) with more
+keys than MaxSize fails the query (which keys Kusto keeps is not documented) instead of answering."""
 
 _IP = "split_part(trim(CAST(ip AS VARCHAR)), '/', 1)"
 MACROS = (
@@ -126,6 +142,9 @@ MACROS = (
     # Kusto's JSONPath: $.a.b, $['a'], $.a[0]; the value as a string (objects/arrays as JSON text)
     "CREATE OR REPLACE MACRO sdac_extract_json(path, text) AS "
     "json_extract_string(TRY_CAST(CAST(text AS VARCHAR) AS JSON), CAST(path AS VARCHAR))",
+    "CREATE OR REPLACE MACRO sdac_cap_bag(b, cap) AS CASE WHEN len(json_keys(b)) <= cap THEN b "
+    "ELSE error('make_bag(x, MaxSize): more keys than MaxSize; which ones Kusto keeps is not documented, "
+    "so the embedded engine does not guess') END",
     "CREATE OR REPLACE MACRO sdac_distinct(l) AS list_filter(l, lambda x, i: list_position(l, x) = i)",
     "CREATE OR REPLACE MACRO sdac_merge_bags(bags) AS coalesce(CASE WHEN len(list_filter(bags, "
     "lambda y: json_type(y) = 'OBJECT')) > 0 THEN list_reduce(list_filter(bags, lambda y: json_type(y) = 'OBJECT'), "

@@ -27,6 +27,7 @@ from .dataset import DataSet, FunctionDef
 from .errors import QueryFailed, UnsupportedKql
 from .stages import SERIES_FUNCTIONS, Stage, parse_stage
 from .syntax import Mapped, Operator, PipeUnit, copy_with_edits, parse, pipe_units, pipeline
+from .tablefn import expand_table_functions
 
 HIDDEN_INGESTION = "__sdac_ingestion_time"
 """The column behind `ingestion_time()` in every sample table (Kusto's hidden `$IngestionTime`)."""
@@ -64,6 +65,13 @@ class Prepared:
     uses_ingestion_time: bool = False
     watchlists: dict[str, str] = field(default_factory=dict)
     names: frozenset[str] = frozenset()
+    pre: Mapped | None = None  # the table()-function expansion, when there was one
+
+    def author_offset(self, offset: int | None) -> int | None:
+        """An offset in `original` as an offset in the author's query."""
+        if offset is None or self.pre is None:
+            return offset
+        return self.pre.origin(offset)
 
     @property
     def staged(self) -> bool:
@@ -104,7 +112,19 @@ def rewrite_edits(text: str, dataset: DataSet, function: str | None = None) -> t
 
 
 def prepare(query: str, dataset: DataSet, stages: bool = True) -> Prepared:
-    """Rewrite `query` for `dataset` and plan its steps (stages only when `stages`)."""
+    """Rewrite `query` for `dataset` and plan its steps (stages only when `stages`).
+
+    For the embedded engine, `table(p)` functions are first specialised on the lexer's tokens
+    (`tablefn.py`, the grammar cannot parse them); everything else then works on that text and
+    `Prepared.pre` maps its offsets back to the author's.
+    """
+    pre = expand_table_functions(query) if stages else None
+    prepared = _prepare(pre.text if pre is not None else query, dataset, stages)
+    prepared.pre = pre
+    return prepared
+
+
+def _prepare(query: str, dataset: DataSet, stages: bool) -> Prepared:
     edits, uses_ingestion, watchlists = rewrite_edits(query, dataset)
     if stages:  # the embedded engine: the compatibility rewrites too
         edits = merge(edits + compat_edits(parse(query), dataset.catalog, set(_IDENT.findall(query))))

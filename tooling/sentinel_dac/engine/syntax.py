@@ -308,3 +308,31 @@ def copy_with_edits(out: Mapped, source: str, start: int, end: int, edits: list[
         out.synthetic(text, s)
         pos = e
     return out.original(pos, end, source)
+
+
+def redundant_parentheses(parsed: Parsed) -> list[tuple[int, int]]:
+    """`(expr)` that is a whole pipeline source or a whole let value: (offset of '(', offset of ')').
+
+    `(T | where x) | count` and `let v = (T | where x);` mean the same without them; duckdb-kql
+    refuses a parenthesized source.
+    """
+    out = []
+    for node in _walk(parsed.tree):
+        name = type(node).__name__
+        if name == "BeforePipeExpressionContext":
+            target = node
+        elif name == "LetVariableDeclarationContext":
+            target = _child(node, "ExpressionContext")
+        else:
+            continue
+        inner = target
+        while inner is not None and not _is_terminal(inner):
+            if type(inner).__name__ == "ParenthesizedExpressionContext":
+                break
+            kids = [c for c in inner.getChildren()]
+            inner = kids[0] if len(kids) == 1 else None
+        found = inner is not None and not _is_terminal(inner)
+        found = found and type(inner).__name__ == "ParenthesizedExpressionContext"
+        if found and inner.start.start == target.start.start and inner.stop.stop == target.stop.stop:
+            out.append((inner.start.start, inner.stop.stop))
+    return out
