@@ -28,3 +28,12 @@ def test_content_benchmark_runs_the_repository_suite(capsys):
     assert main(["content", "--repeat", "1"]) == 0
     out = capsys.readouterr().out
     assert "whole suite" in out and "per-case overhead" in out
+
+
+def test_compat_benchmark_compares_the_suite_with_the_layer_on_and_off(capsys):
+    from sentinel_dac.engine import prepare
+
+    main(["compat", "--repeat", "1"])  # the ratio is machine-dependent: reported, not asserted here
+    out = capsys.readouterr().out
+    assert "layer on: median" in out and "ratio" in out
+    assert prepare.COMPAT is True  # restored after the runs

@@ -30,7 +30,7 @@ CORPUS = REPO_ROOT / "tests" / "corpus" / "azure_sentinel"
 OUTCOMES_FILE = CORPUS / "engine_outcomes.json"
 NOW = datetime(2024, 5, 1, 12, tzinfo=UTC)
 GOAL = 0.80  # issue 6's goal, not reached yet: FLOOR is what runs today and may only rise
-FLOOR = 0.71
+FLOOR = 0.79
 
 KNOWN_ERRORS = {
     # file: why a QueryError (not a refusal) is the right answer on an empty workspace

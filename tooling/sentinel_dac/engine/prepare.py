@@ -29,6 +29,13 @@ from .stages import SERIES_FUNCTIONS, Stage, parse_stage
 from .syntax import Mapped, Operator, PipeUnit, copy_with_edits, parse, pipe_units, pipeline
 from .tablefn import expand_table_functions
 
+COMPAT = True
+"""The compatibility layer (rewrites, table() functions, its stages) is on; `benchmarks compat` turns it
+off to measure what it costs."""
+
+LAYER_STAGES = frozenset({"mv-apply", "project-reorder", "as"})
+"""Stages that belong to the compatibility layer (make-series and series_* came with the engine)."""
+
 HIDDEN_INGESTION = "__sdac_ingestion_time"
 """The column behind `ingestion_time()` in every sample table (Kusto's hidden `$IngestionTime`)."""
 
@@ -118,7 +125,7 @@ def prepare(query: str, dataset: DataSet, stages: bool = True) -> Prepared:
     (`tablefn.py`, the grammar cannot parse them); everything else then works on that text and
     `Prepared.pre` maps its offsets back to the author's.
     """
-    pre = expand_table_functions(query) if stages else None
+    pre = expand_table_functions(query) if stages and COMPAT else None
     prepared = _prepare(pre.text if pre is not None else query, dataset, stages)
     prepared.pre = pre
     return prepared
@@ -126,7 +133,7 @@ def prepare(query: str, dataset: DataSet, stages: bool = True) -> Prepared:
 
 def _prepare(query: str, dataset: DataSet, stages: bool) -> Prepared:
     edits, uses_ingestion, watchlists = rewrite_edits(query, dataset)
-    if stages:  # the embedded engine: the compatibility rewrites too
+    if stages and COMPAT:  # the embedded engine: the compatibility rewrites too
         edits = merge(edits + compat_edits(parse(query), dataset.catalog, set(_IDENT.findall(query))))
     whole = copy_with_edits(Mapped(), query, 0, len(query), edits)
     pipe = pipeline(parse(query))
@@ -155,7 +162,10 @@ def _plan(prepared: Prepared) -> list[KqlStep | StageStep]:
     query = prepared.original
     units = []
     for unit in pipe_units(parse(query)):
-        found = [(i, parse_stage(op, query)) for i, op in enumerate(unit.operators)]
+        found = [
+            (i, parse_stage(op, query) if COMPAT or op.kind not in LAYER_STAGES else None)
+            for i, op in enumerate(unit.operators)
+        ]
         found = [(i, s) for i, s in found if s is not None]
         staged = {i for i, _ in found}
         _refuse_unstaged_series([op for i, op in enumerate(unit.operators) if i not in staged])
