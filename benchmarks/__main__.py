@@ -1,18 +1,20 @@
 """Run a benchmark: `python -m benchmarks validate --rules 1000`, `engine --rows 1000000`, `content`,
-`devweek --out DIR`, `compat`."""
+`devweek --out DIR`, `deploy`, `backtest --rows 1000000`, `compat`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from . import compat_bench, content_bench, devweek, engine_bench, validate_bench
+from . import backtest_bench, compat_bench, content_bench, deploy_bench, devweek, engine_bench, validate_bench
 
 BENCHES = {
     "validate": validate_bench,
     "engine": engine_bench,
     "content": content_bench,
     "devweek": devweek,
+    "deploy": deploy_bench,
+    "backtest": backtest_bench,
     "compat": compat_bench,
 }
 

@@ -37,3 +37,9 @@ def test_compat_benchmark_compares_the_suite_with_the_layer_on_and_off(capsys):
     out = capsys.readouterr().out
     assert "layer on: median" in out and "ratio" in out
     assert prepare.COMPAT is True  # restored after the runs
+
+
+def test_deploy_benchmark_plans_and_applies_without_writes(capsys):
+    assert main(["deploy", "--rules", "12", "--targets", "2", "--latency", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "12 rules x 2 targets" in out and "only reads" in out
