@@ -14,7 +14,6 @@ REFUSED = {
     "mv-apply-property-bag",
     "summarize-empty-input-counts",
     "summarize-count-with-nulls",
-    "bag-keys",
     "extract-typed-month",
     "extract-all-named-groups",
     "indexof-variants",

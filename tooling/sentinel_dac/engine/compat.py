@@ -162,8 +162,10 @@ def parse_rewrite(op, text: str) -> Edit | None:
         else:
             return None
         i += 1
-    if not columns:
+    if not columns or len(columns) > 9:  # DuckDB's regexp_extract reaches groups 1-9 only
         return None
+    if pattern[0].text == "*" or pattern[0].text[:1] in "'\"@":
+        return None  # a shape duckdb-kql parses natively
     ends_with_column = pattern[-1].text[:1] not in "'\"@*"
     regex = "^" + "".join(parts) + ("$" if ends_with_column else "")
     literal = '@"' + regex.replace('"', '""') + '"'
