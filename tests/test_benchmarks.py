@@ -45,6 +45,15 @@ def test_backtest_benchmark_scales_the_week_in_time_order(tmp_path):
     assert (tmp_path / "down" / "T.jsonl").read_text().splitlines() == [lines[0], lines[2]]  # thinned evenly
 
 
+def test_compat_benchmark_compares_the_suite_with_the_layer_on_and_off(capsys):
+    from sentinel_dac.engine import prepare
+
+    main(["compat", "--repeat", "1"])  # the ratio is machine-dependent: reported, not asserted here
+    out = capsys.readouterr().out
+    assert "layer on: median" in out and "ratio" in out
+    assert prepare.COMPAT is True  # restored after the runs
+
+
 def test_deploy_benchmark_plans_and_applies_without_writes(capsys):
     assert main(["deploy", "--rules", "12", "--targets", "2", "--latency", "0"]) == 0
     out = capsys.readouterr().out

@@ -99,15 +99,15 @@ def test_a_negative_case_that_fires_says_why(make_project, monkeypatch):
 
 
 def test_unsupported_kql_fails_the_case_at_file_line_column(make_project, monkeypatch):
-    root = project(make_project, query=QUERY + "| project-reorder Reads\n")
+    root = project(make_project, query=QUERY + "| reduce by Reads\n")
     res = run(root, monkeypatch)
     assert res.exit_code == 1 and "2 failed" in res.output
     assert "detections/kv/rule.yaml:" in res.output
     line = next(ln for ln in res.output.splitlines() if "DAC521" in ln)
-    assert "unsupported KQL: operator project-reorder is not implemented by the embedded engine" in line
+    assert "unsupported KQL: operator reduce-by is not implemented by the embedded engine" in line
     text = (root / "detections/kv/rule.yaml").read_text().splitlines()
     file_line, col = (int(x) for x in line.strip().split(": DAC521")[0].rsplit(":", 2)[1:])
-    assert text[file_line - 1][col - 1 :].startswith("project-reorder")
+    assert text[file_line - 1][col - 1 :].startswith("reduce by")
 
 
 def test_bad_samples_fail_the_case_naming_file_line_column(make_project, monkeypatch):

@@ -71,6 +71,7 @@ def _register() -> None:
     from .new_cmd import new
     from .plan_cmd import plan
     from .prune_cmd import prune
+    from .query_cmd import query
     from .tables_cmd import tables
     from .test_cmd import test
     from .validate_cmd import validate
@@ -94,6 +95,7 @@ def _register() -> None:
         new,
         coverage,
         docs,
+        query,
     ):
         main.add_command(command)
 

@@ -8,7 +8,9 @@ window as a WHERE clause; a new run only replaces the view, never the data.
 
 DuckDB folds column names that differ only in case (AzureDiagnostics has
 `clientIP_s` and `clientIp_s`); the embedded engine keeps the one the samples
-use (else the first) and refuses samples that use two of them.
+use (else the one the query reads, else the first) and refuses samples that use
+two of them; the engine refuses a query that reads the other one
+(`EmbeddedEngine._check_case`), so a folded read can never answer wrongly.
 """
 
 from __future__ import annotations
@@ -33,9 +35,16 @@ def data_table(name: str) -> str:
     return f"__sdac_data_{name}"
 
 
-def storable_columns(schema: TableSchema, data: TableData | None) -> list[tuple[str, str]]:
-    """The table's columns DuckDB can hold at once (one per case-insensitive name)."""
+def storable_columns(
+    schema: TableSchema, data: TableData | None, prefer: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
+    """The table's columns DuckDB can hold at once (one per case-insensitive name).
+
+    Of two names differing only in case, the one the samples use, else the one in `prefer` (the
+    query's), else the first.
+    """
     used = {k for r in data.rows for k in r.values} if data else set()
+    used = used or set(prefer)
     chosen: dict[str, tuple[str, str]] = {}
     for col in schema.columns:
         key = col.name.lower()
@@ -54,10 +63,17 @@ def storable_columns(schema: TableSchema, data: TableData | None) -> list[tuple[
 
 
 def create_data_table(
-    con: Any, schema: TableSchema, data: TableData | None, only: frozenset[str] | None = None
+    con: Any,
+    schema: TableSchema,
+    data: TableData | None,
+    only: frozenset[str] | None = None,
+    prefer: frozenset[str] = frozenset(),
 ) -> list[tuple[str, str]]:
-    """The table's storage; with `only`, just those columns are stored (the view supplies the others as nulls)."""
-    columns = storable_columns(schema, data)
+    """The table's storage; with `only`, just those columns are stored (the view supplies the others as nulls).
+
+    `prefer`: of two columns differing only in case, the one to hold when the samples use neither.
+    """
+    columns = storable_columns(schema, data, prefer)
     kept = columns if only is None else [c for c in columns if c[0] in only]
     ddl = ", ".join(f"{q(n)} {DUCKDB_TYPES[t]}" for n, t in kept)
     ddl = ddl + ", " if ddl else ""

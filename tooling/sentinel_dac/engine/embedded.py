@@ -22,6 +22,7 @@ from .dataset import DataSet, Window
 from .duckdb_tables import create_data_table, create_view, create_watchlist_table, insert_rows, q, storable_columns
 from .errors import EngineError, QueryFailed, UnsupportedKql
 from .extensions import install as install_extensions
+from .extensions import install_macros
 from .kqltypes import DUCKDB_TYPES
 from .prepare import HIDDEN_INGESTION, KqlStep, Prepared, StageStep, prepare, prepare_function, watchlist_table
 from .results import QueryResult, duckdb_value, kql_type_of
@@ -56,6 +57,7 @@ class EmbeddedEngine:
     def load(self, data: DataSet) -> None:
         if self._con is None:
             self._con = duckdb_kql.connect()
+            install_macros(self._con)
         else:
             self._drop_all()
         self._reset()
@@ -85,14 +87,21 @@ class EmbeddedEngine:
         if schema is None:
             raise QueryFailed(f"table {table} is not in the catalogue")
         only = None
-        if columns is not None:  # DuckDB names are case-insensitive: keep the catalogue's spelling
-            wanted = {c.lower() for c in columns} | {"timegenerated"}
-            only = frozenset(n for n, _ in storable_columns(schema, None) if n.lower() in wanted)
-        self._columns[table] = create_data_table(self._con, schema, None, only)
+        prefer: frozenset[str] = frozenset()
+        if columns is not None:  # DuckDB names are case-insensitive: keep the spelling the data uses
+            prefer = frozenset(columns)
+            wanted = {c.lower() for c in prefer} | {"timegenerated"}
+            only = frozenset(n for n, _ in storable_columns(schema, None, prefer) if n.lower() in wanted)
+        self._columns[table] = create_data_table(self._con, schema, None, only, prefer)
         if only is not None:
             self._stored[table] = only
         self._con.execute(f"INSERT INTO {q('__sdac_data_' + table)} BY NAME ({select_sql})")
         self._views.pop(table, None)
+
+    @property
+    def data(self) -> DataSet | None:
+        """The loaded data set (None before `load`)."""
+        return self._data
 
     @property
     def connection(self) -> Any:
@@ -141,6 +150,14 @@ class EmbeddedEngine:
         prepared = self._prepared.get(key)
         if prepared is None:
             prepared = self._prepared[key] = prepare(query, self._data)
+        try:
+            return self._run(prepared, now, window)
+        except EngineError as exc:
+            if exc.function is None:
+                exc.offset = prepared.author_offset(exc.offset)
+            raise
+
+    def _run(self, prepared: Prepared, now: datetime, window: Window | None) -> QueryResult:
         hidden = prepared.uses_ingestion_time or self._functions_use_ingestion()
         self._ensure_views(prepared, window, hidden)
         notes: list[str] = []
@@ -166,7 +183,8 @@ class EmbeddedEngine:
             names |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", body))
         for name in sorted(n for n in names if catalog.get(n) is not None):
             if name not in self._columns:
-                self._columns[name] = create_data_table(self._con, catalog.get(name), None)
+                self._columns[name] = create_data_table(self._con, catalog.get(name), None, prefer=frozenset(names))
+            self._check_case(prepared, name, names)
             key = (window, hidden)
             if self._views.get(name) != key:
                 cols = self._columns[name]
@@ -178,6 +196,35 @@ class EmbeddedEngine:
                 )
                 create_view(self._con, name, cols, w, hidden, self._stored.get(name))
                 self._views[name] = key
+
+    def _check_case(self, prepared: Prepared, table: str, names: set[str]) -> None:
+        """Columns differing only in case: DuckDB holds one; a query reading another is refused.
+
+        An empty table is re-created holding the variant the query reads, so only a query that
+        reads both variants, or the one the samples do not use, is refused.
+        """
+        assert self._data is not None
+        schema = self._data.catalog.get(table)
+        held = {n.casefold(): n for n, _ in self._columns[table]}
+        for col in schema.columns:
+            kept = held.get(col.name.casefold())
+            if kept == col.name or col.name not in names:
+                continue
+            data = self._data.tables.get(table)
+            if kept not in names and not (data and data.rows):
+                self._columns[table] = create_data_table(self._con, schema, None, prefer=frozenset(names))
+                self._views.pop(table, None)
+                held = {n.casefold(): n for n, _ in self._columns[table]}
+                continue
+            where = re.search(rf"(?<![\w.]){re.escape(col.name)}(?!\w)", prepared.original)
+            why = "read by the query" if kept in names else "used by the samples"
+            raise UnsupportedKql(
+                "case-distinct columns",
+                f"unsupported KQL: {table} has columns {kept} and {col.name}, which differ only in case; the "
+                f"embedded engine (DuckDB) holds one per name ({kept}, {why}) "
+                f"and this query reads {col.name}",
+                where.start() if where else None,
+            )
 
     def _schema(self, hidden: bool, stage_tables: dict[str, list[str]]) -> dict[str, list[str]]:
         schema = {t: [n for n, _ in cols] + ([HIDDEN_INGESTION] if hidden else []) for t, cols in self._columns.items()}
@@ -204,6 +251,12 @@ class EmbeddedEngine:
             except duckdb_kql.KqlSchemaError as exc:
                 if "unknown table" in (exc.hint or ""):
                     raise _runtime_error(prepared, Exception(f"Table with name {exc.name} does not exist")) from None
+                if "differ only in case" in str(exc):
+                    raise UnsupportedKql(
+                        "case-distinct columns",
+                        f"unsupported KQL: {exc} (the embedded engine's DuckDB folds column names' case)",
+                        _offset(text, exc),
+                    ) from None
                 raise QueryFailed(f"the query cannot run: {exc}", _offset(text, exc)) from None
             except duckdb_kql.KqlError as exc:
                 raise QueryFailed(f"the query cannot run: {exc}", _offset(text, exc)) from None
@@ -234,10 +287,10 @@ class EmbeddedEngine:
 
         class Runner:
             def fragment(self, start: int, end: int) -> Mapped:
-                return copy_with_edits(Mapped(), prepared.original, start, end, prepared.edits)
+                return copy_with_edits(Mapped(), prepared.original, start, end, step.edits)
 
             def lets(self) -> Mapped:
-                return Mapped(prepared.lets.text, list(prepared.lets.pieces))
+                return Mapped(step.lets.text, list(step.lets.pieces))
 
             def rows(self, query: Mapped) -> QueryResult:
                 result = engine._kql(prepared, query, now, hidden, stage_tables, None)
@@ -249,6 +302,16 @@ class EmbeddedEngine:
                 engine._con.execute(f"CREATE OR REPLACE TEMP TABLE {q(name)} ({ddl})")
                 insert_rows(engine._con, name, columns, (list(r) for r in rows))
                 stage_tables[name] = [n for n, _ in columns]
+
+            def into(self, query: Mapped, name: str) -> None:
+                engine._kql(prepared, query, now, hidden, stage_tables, name)
+
+            def sql_into(self, name: str, select_sql: str) -> None:
+                engine._con.execute(f"CREATE OR REPLACE TEMP TABLE {q(name)} AS {select_sql}")
+                stage_tables[name] = [r[0] for r in engine._con.execute(f"DESCRIBE {q(name)}").fetchall()]
+
+            def columns(self, table: str) -> list[str]:
+                return list(stage_tables[table])
 
         return step.stage.run(Runner(), step.source, step.into)
 
@@ -274,7 +337,9 @@ class EmbeddedEngine:
         return UnsupportedKql(construct, detail, offset)
 
 
-_MISSING_COLUMN = re.compile(r'Referenced column "([^"]+)" not found')
+_MISSING_COLUMN = re.compile(
+    r'Referenced column "([^"]+)" not found|Column "([^"]+)" referenced that exists in the SELECT clause'
+)
 _MISSING_TABLE = re.compile(r"Table with name ([^\s!]+) does not exist")
 
 
@@ -292,7 +357,7 @@ def _runtime_error(prepared: Prepared, exc: Exception) -> QueryFailed:
         )
     missing = _MISSING_COLUMN.search(message)
     if missing:
-        name = missing.group(1)
+        name = missing.group(1) or missing.group(2)
         where = re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", prepared.original)
         return QueryFailed(
             f"column '{name}' does not exist at this point of the query (not in the table's schema, "

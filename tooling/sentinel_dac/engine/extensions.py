@@ -1,4 +1,4 @@
-"""Corrections to duckdb-kql 1.1.2 that keep the embedded engine from answering wrongly.
+"""Corrections and additions to duckdb-kql 1.1.2's function registry, and the DuckDB macros behind them.
 
 duckdb-kql keeps its KQL → DuckDB mappings as data (`translate.functions`:
 "growing support means adding rows"), so a correction is a replaced row, not
@@ -37,7 +37,119 @@ def install() -> None:
     for name in ("base64_decode_tostring", "base64_decodestring"):
         if name in F.SCALAR_FUNCTIONS:
             F.SCALAR_FUNCTIONS[name] = _replace(F.SCALAR_FUNCTIONS[name], template=base64, kind="template")
+    for name, (template, arities, source) in ADDED_SCALARS.items():
+        F.SCALAR_FUNCTIONS.setdefault(name, F.FunctionSpec(name, "template", template, arities, (), _note(source)))
+    for name, (base, prefix, source) in ADDED_AGGREGATE_ALIASES.items():
+        spec = F.AGGREGATE_FUNCTIONS[base]
+        F.AGGREGATE_FUNCTIONS.setdefault(name, _alias(spec, name=name, name_prefix=prefix, note=_note(source)))
+    _TwoForms = _two_forms(F.AggregateSpec)
+    for name, (template, arities, prefix, source) in ADDED_AGGREGATES.items():
+        F.AGGREGATE_FUNCTIONS.setdefault(
+            name, _TwoForms(name, template, arities, name_prefix=prefix, note=_note(source))
+        )
     _installed = True
+
+
+def _two_forms(base):
+    from dataclasses import dataclass as _dc
+
+    @_dc(frozen=True)
+    class TwoForms(base):  # type: ignore[misc, valid-type]
+        def render(self, args: list[str]) -> str:
+            forms = self.template.split("|")
+            return forms[min(len(args), len(forms)) - 1].format(*args)
+
+    return TwoForms
+
+
+def install_macros(con) -> None:
+    """Create the DuckDB macros the added functions call (idempotent; once per connection)."""
+    for statement in MACROS:
+        con.execute(statement)
+
+
+def _note(source: str) -> str:
+    return f"added by sentinel-dac ({source})"
+
+
+def _alias(spec, **changes):
+    import dataclasses
+
+    return dataclasses.replace(spec, **changes)
+
+
+_LEARN = "https://learn.microsoft.com/kusto/query/"
+
+ADDED_SCALARS: dict[str, tuple[str, tuple[int, ...], str]] = {
+    # name: (DuckDB template, arities, Microsoft's reference page)
+    "extract_json": ("sdac_extract_json({0}, {1})", (2,), _LEARN + "extract-json-function"),
+    "extractjson": ("sdac_extract_json({0}, {1})", (2,), _LEARN + "extract-json-function"),
+    "ipv4_is_private": ("sdac_ipv4_is_private({0})", (1,), _LEARN + "ipv4-is-private-function"),
+    "ipv4_is_in_range": ("sdac_ipv4_is_in_range({0}, {1})", (2,), _LEARN + "ipv4-is-in-range-function"),
+    "ipv4_is_match": ("sdac_ipv4_is_in_range({0}, {1})", (2,), _LEARN + "ipv4-is-match-function"),
+    "bag_keys": (
+        "CASE WHEN json_type(TRY_CAST({0} AS JSON)) = 'OBJECT' THEN to_json(json_keys(TRY_CAST({0} AS JSON))) END",
+        (1,),
+        _LEARN + "bag-keys-function",
+    ),
+    "set_difference": (
+        "to_json(sdac_distinct(list_filter(CAST(to_json({0}) AS JSON[]), "
+        "lambda x: NOT list_contains(CAST(to_json({1}) AS JSON[]), x))))",
+        (2,),
+        _LEARN + "set-difference-function",
+    ),
+}
+"""Scalar functions: each maps to SQL over the macros below."""
+
+ADDED_AGGREGATE_ALIASES: dict[str, tuple[str, str, str]] = {
+    # deprecated names Sentinel still runs: (the function they alias, output-name prefix, source)
+    "makeset": ("make_set", "set", _LEARN + "make-set-aggregation-function"),
+    "makelist": ("make_list", "list", _LEARN + "make-list-aggregation-function"),
+    "count_distinct": ("dcount", "count_distinct", _LEARN + "count-distinct-aggregation-function"),
+}
+"""Aggregations that are another one under a different name (count_distinct is exact; so is dcount here)."""
+
+ADDED_AGGREGATES: dict[str, tuple[str, tuple[int, ...], str, str]] = {
+    "make_bag": (
+        "sdac_merge_bags(list(CAST({0} AS JSON)))|sdac_cap_bag(sdac_merge_bags(list(CAST({0} AS JSON))), {1})",
+        (1, 2),
+        "bag",
+        _LEARN + "make-bag-aggregation-function",
+    ),
+}
+"""make_bag: the union of the property bags (a key in several bags: one of its values, here the last).
+
+Templates separated by `|` are the 1-argument and 2-argument forms. make_bag(x, MaxSize) with more
+keys than MaxSize fails the query (which keys Kusto keeps is not documented) instead of answering."""
+
+_IP = "split_part(trim(CAST(ip AS VARCHAR)), '/', 1)"
+MACROS = (
+    f"CREATE OR REPLACE MACRO sdac_ipv4_octets(ip) AS list_transform(string_split({_IP}, '.'), "
+    "lambda x: TRY_CAST(x AS BIGINT))",
+    f"CREATE OR REPLACE MACRO sdac_ipv4_long(ip) AS CASE WHEN regexp_full_match({_IP}, "
+    r"'[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}') AND list_max(sdac_ipv4_octets(ip)) <= 255 "
+    "THEN list_reduce(sdac_ipv4_octets(ip), lambda a, b: a * 256 + b) END",
+    "CREATE OR REPLACE MACRO sdac_ipv4_bits(ip) AS CASE WHEN contains(CAST(ip AS VARCHAR), '/') "
+    "THEN TRY_CAST(split_part(CAST(ip AS VARCHAR), '/', 2) AS BIGINT) ELSE 32 END",
+    "CREATE OR REPLACE MACRO sdac_ipv4_same(a, b, bits) AS "
+    "(sdac_ipv4_long(a) >> (32 - bits)) = (sdac_ipv4_long(b) >> (32 - bits))",
+    # 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 (RFC 1918), as the KQL reference lists them
+    "CREATE OR REPLACE MACRO sdac_ipv4_is_private(ip) AS CASE WHEN sdac_ipv4_long(ip) IS NOT NULL THEN "
+    "sdac_ipv4_same(ip, '10.0.0.0', 8) OR sdac_ipv4_same(ip, '172.16.0.0', 12) "
+    "OR sdac_ipv4_same(ip, '192.168.0.0', 16) END",
+    "CREATE OR REPLACE MACRO sdac_ipv4_is_in_range(ip, net) AS "
+    "sdac_ipv4_same(ip, net, least(sdac_ipv4_bits(ip), sdac_ipv4_bits(net)))",
+    # Kusto's JSONPath: $.a.b, $['a'], $.a[0]; the value as a string (objects/arrays as JSON text)
+    "CREATE OR REPLACE MACRO sdac_extract_json(path, text) AS "
+    "json_extract_string(TRY_CAST(CAST(text AS VARCHAR) AS JSON), CAST(path AS VARCHAR))",
+    "CREATE OR REPLACE MACRO sdac_cap_bag(b, cap) AS CASE WHEN len(json_keys(b)) <= cap THEN b "
+    "ELSE error('make_bag(x, MaxSize): more keys than MaxSize; which ones Kusto keeps is not documented, "
+    "so the embedded engine does not guess') END",
+    "CREATE OR REPLACE MACRO sdac_distinct(l) AS list_filter(l, lambda x, i: list_position(l, x) = i)",
+    "CREATE OR REPLACE MACRO sdac_merge_bags(bags) AS coalesce(CASE WHEN len(list_filter(bags, "
+    "lambda y: json_type(y) = 'OBJECT')) > 0 THEN list_reduce(list_filter(bags, lambda y: json_type(y) = 'OBJECT'), "
+    "lambda a, b: json_merge_patch(a, b)) END, '{}'::JSON)",
+)
 
 
 def _replace(spec, **changes):

@@ -6,6 +6,8 @@ layer (issue 6) plugs in. Two mechanisms live here today:
 * **Rewrites** (every engine): Sentinel built-ins no engine has are replaced
   by what the loaded data provides — `ingestion_time()` by the hidden column
   each sample table carries, `_GetWatchlist('alias')` by the watchlist's table.
+* **Compatibility rewrites** (embedded engine only, `compat.py`): everyday KQL
+  duckdb-kql lacks, said in KQL it has (`split(s, d, i)`, `column_ifexists`, ...).
 * **Pipeline stages** (embedded engine only): a tabular operator duckdb-kql
   lacks splits the final pipeline; the part before runs on duckdb-kql into a
   table, the operator runs natively (`stages.py`), the rest continues on the
@@ -20,10 +22,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .compat import compat_edits, merge
 from .dataset import DataSet, FunctionDef
 from .errors import QueryFailed, UnsupportedKql
 from .stages import SERIES_FUNCTIONS, Stage, parse_stage
-from .syntax import Mapped, Operator, copy_with_edits, parse, pipeline
+from .syntax import Mapped, Operator, PipeUnit, copy_with_edits, parse, pipe_units, pipeline
+from .tablefn import expand_table_functions
+
+COMPAT = True
+"""The compatibility layer (rewrites, table() functions, its stages) is on; `benchmarks compat` turns it
+off to measure what it costs."""
+
+LAYER_STAGES = frozenset({"mv-apply", "project-reorder", "as"})
+"""Stages that belong to the compatibility layer (make-series and series_* came with the engine)."""
 
 HIDDEN_INGESTION = "__sdac_ingestion_time"
 """The column behind `ingestion_time()` in every sample table (Kusto's hidden `$IngestionTime`)."""
@@ -47,6 +58,8 @@ class StageStep:
     stage: Stage
     source: str  # the table holding the stage's input
     into: str
+    lets: Mapped  # the let statements the stage's own sub-expressions may use
+    edits: list[tuple[int, int, str]]  # the rewrites in force for the stage's fragments
 
 
 @dataclass
@@ -59,6 +72,13 @@ class Prepared:
     uses_ingestion_time: bool = False
     watchlists: dict[str, str] = field(default_factory=dict)
     names: frozenset[str] = frozenset()
+    pre: Mapped | None = None  # the table()-function expansion, when there was one
+
+    def author_offset(self, offset: int | None) -> int | None:
+        """An offset in `original` as an offset in the author's query."""
+        if offset is None or self.pre is None:
+            return offset
+        return self.pre.origin(offset)
 
     @property
     def staged(self) -> bool:
@@ -99,8 +119,22 @@ def rewrite_edits(text: str, dataset: DataSet, function: str | None = None) -> t
 
 
 def prepare(query: str, dataset: DataSet, stages: bool = True) -> Prepared:
-    """Rewrite `query` for `dataset` and plan its steps (stages only when `stages`)."""
+    """Rewrite `query` for `dataset` and plan its steps (stages only when `stages`).
+
+    For the embedded engine, `table(p)` functions are first specialised on the lexer's tokens
+    (`tablefn.py`, the grammar cannot parse them); everything else then works on that text and
+    `Prepared.pre` maps its offsets back to the author's.
+    """
+    pre = expand_table_functions(query) if stages and COMPAT else None
+    prepared = _prepare(pre.text if pre is not None else query, dataset, stages)
+    prepared.pre = pre
+    return prepared
+
+
+def _prepare(query: str, dataset: DataSet, stages: bool) -> Prepared:
     edits, uses_ingestion, watchlists = rewrite_edits(query, dataset)
+    if stages and COMPAT:  # the embedded engine: the compatibility rewrites too
+        edits = merge(edits + compat_edits(parse(query), dataset.catalog, set(_IDENT.findall(query))))
     whole = copy_with_edits(Mapped(), query, 0, len(query), edits)
     pipe = pipeline(parse(query))
     lets_end = pipe.statements_end if pipe else 0
@@ -114,40 +148,77 @@ def prepare(query: str, dataset: DataSet, stages: bool = True) -> Prepared:
         watchlists=watchlists,
         names=frozenset(_IDENT.findall(query)),
     )
-    prepared.steps = _plan(prepared, pipe) if stages and pipe else [KqlStep(whole, None)]
+    prepared.steps = _plan(prepared) if stages and pipe else [KqlStep(whole, None)]
     return prepared
 
 
-def _plan(prepared: Prepared, pipe) -> list[KqlStep | StageStep]:
-    stage_at = [(i, parse_stage(op, prepared.original)) for i, op in enumerate(pipe.operators)]
-    stage_at = [(i, s) for i, s in stage_at if s is not None]
-    staged = {i for i, _ in stage_at}
-    _refuse_unstaged_series([op for i, op in enumerate(pipe.operators) if i not in staged])
-    if not stage_at:
-        return [KqlStep(prepared.query, None)]
+def _plan(prepared: Prepared) -> list[KqlStep | StageStep]:
+    """Materialise every pipe expression that holds a stage, innermost first; then the query itself.
+
+    A stage-bearing expression inside a let body or a join's right side runs (with the lets before
+    its statement) into a table; the text around it then names that table, so the final query and
+    later expressions read the stage's result as an ordinary table.
+    """
+    query = prepared.original
+    units = []
+    for unit in pipe_units(parse(query)):
+        found = [
+            (i, parse_stage(op, query) if COMPAT or op.kind not in LAYER_STAGES else None)
+            for i, op in enumerate(unit.operators)
+        ]
+        found = [(i, s) for i, s in found if s is not None]
+        staged = {i for i, _ in found}
+        _refuse_unstaged_series([op for i, op in enumerate(unit.operators) if i not in staged])
+        if found:
+            if unit.nested:
+                op = unit.operators[found[0][0]]
+                raise UnsupportedKql(
+                    op.kind,
+                    f"{op.kind} inside a let function body or an mv-apply subquery is not supported by the "
+                    "embedded engine (it depends on parameters or an outer row)",
+                    op.start,
+                )
+            units.append((unit, found))
+    units.sort(key=lambda u: (u[0].end, -u[0].start))
+    edits = list(prepared.edits)
     steps: list[KqlStep | StageStep] = []
-    source_table: str | None = None
-    first_op = 0
-    for n, (index, stage) in enumerate(stage_at):
-        into = f"__sdac_stage_{n}_in"
-        steps.append(KqlStep(_segment(prepared, pipe, source_table, first_op, index), into))
-        out = f"__sdac_stage_{n}_out"
-        steps.append(StageStep(stage, into, out))
-        source_table, first_op = out, index + 1
-    steps.append(KqlStep(_segment(prepared, pipe, source_table, first_op, len(pipe.operators)), None))
+    ends_with_final = False
+    for k, (unit, found) in enumerate(units):
+        into = None if unit.final else f"__sdac_unit_{k}"
+        steps += _plan_unit(query, edits, unit, found, f"__sdac_u{k}", into)
+        if unit.final:
+            ends_with_final = True
+            break
+        edits = [e for e in edits if not (unit.start <= e[0] and e[1] <= unit.end)] + [(unit.start, unit.end, into)]
+    if not ends_with_final:
+        steps.append(KqlStep(copy_with_edits(Mapped(), query, 0, len(query), edits), None))
     return steps
 
 
-def _segment(prepared: Prepared, pipe, source_table: str | None, first: int, stop: int) -> Mapped:
-    """`lets; source | ops[first:stop]` as mapped text (source: the query's own or a stage table)."""
-    query, edits = prepared.original, prepared.edits
-    out = copy_with_edits(Mapped(), query, 0, pipe.statements_end, edits)
+def _plan_unit(query: str, edits, unit: PipeUnit, found, prefix: str, into: str | None) -> list:
+    lets = copy_with_edits(Mapped(), query, 0, unit.statement_start, edits)
+    steps: list[KqlStep | StageStep] = []
+    source_table: str | None = None
+    first_op = 0
+    for n, (index, stage) in enumerate(found):
+        stage_in = f"{prefix}_stage_{n}_in"
+        steps.append(KqlStep(_segment(query, edits, lets, unit, source_table, first_op, index), stage_in))
+        out = f"{prefix}_stage_{n}_out"
+        steps.append(StageStep(stage, stage_in, out, lets, list(edits)))
+        source_table, first_op = out, index + 1
+    steps.append(KqlStep(_segment(query, edits, lets, unit, source_table, first_op, len(unit.operators)), into))
+    return steps
+
+
+def _segment(query: str, edits, lets: Mapped, unit: PipeUnit, source_table: str | None, first: int, stop: int):
+    """`lets; source | ops[first:stop]` as mapped text (source: the unit's own or a stage table)."""
+    out = Mapped(lets.text, list(lets.pieces))
     if source_table is None:
-        copy_with_edits(out, query, pipe.source_start, pipe.source_end, edits)
+        copy_with_edits(out, query, unit.source_start, unit.source_end, edits)
     else:
-        anchor = pipe.operators[first - 1].start if first > 0 else pipe.source_start
+        anchor = unit.operators[first - 1].start if first > 0 else unit.source_start
         out.synthetic(source_table, anchor)
-    for op in pipe.operators[first:stop]:
+    for op in unit.operators[first:stop]:
         out.synthetic("\n| ", op.start)
         copy_with_edits(out, query, op.start, op.end, edits)
     return out
@@ -169,6 +240,7 @@ def _refuse_unstaged_series(operators: list[Operator]) -> None:
 def prepare_function(fd: FunctionDef, dataset: DataSet) -> str:
     """A parser's definition with the same rewrites, ready to register as a stored function."""
     edits, _, _ = rewrite_edits(fd.body, dataset, function=fd.name)
+    edits = merge(edits + compat_edits(parse(fd.body), dataset.catalog, set(_IDENT.findall(fd.body))))
     body = copy_with_edits(Mapped(), fd.body, 0, len(fd.body), edits).text
     return fd.definition(body)
 

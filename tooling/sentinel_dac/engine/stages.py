@@ -32,6 +32,15 @@ SERIES_FUNCTIONS: dict[str, tuple[str, ...]] = {
 }
 """Functions run natively, with the suffixes of their unnamed output columns."""
 
+STAGE_OPERATORS: dict[str, str] = {
+    "make-series": "bins and fills natively; aggregations evaluated by duckdb-kql (stages.py)",
+    "mv-apply": "expand, keyed subquery, rows joined back; row-wise operators, project, distinct, "
+    "summarize in the subquery (mvapply.py)",
+    "project-reorder": "columns reordered natively, patterns and asc/desc (stages.py)",
+    "as": "the result so far, also stored as a table of that name for the rest of the query (stages.py)",
+}
+"""Tabular operators run as pipeline stages (see `parse_stage`)."""
+
 
 class StageRunner(Protocol):
     """What a stage needs from the engine: run KQL, read rows, write a table."""
@@ -40,6 +49,9 @@ class StageRunner(Protocol):
     def lets(self) -> Mapped: ...
     def rows(self, query: Mapped) -> Any: ...  # a QueryResult
     def create(self, name: str, columns: list[tuple[str, str]], rows: list[tuple]) -> None: ...
+    def into(self, query: Mapped, name: str) -> None: ...  # run KQL into a table
+    def sql_into(self, name: str, select_sql: str) -> None: ...  # run DuckDB SQL into a table
+    def columns(self, table: str) -> list[str]: ...
 
 
 Span = tuple[int, int]
@@ -61,6 +73,14 @@ class Stage:
 def parse_stage(op: Operator, query: str) -> Stage | None:
     if op.kind == "make-series":
         return MakeSeries.parse(op)
+    if op.kind == "project-reorder":
+        return ProjectReorder.parse(op)
+    if op.kind == "as":
+        return AsStage.parse(op)
+    if op.kind == "mv-apply":
+        from .mvapply import MvApply
+
+        return MvApply.parse(op)
     if op.kind == "extend" and any(t.text in SERIES_FUNCTIONS for t in op.tokens):
         return SeriesExtend.parse(op)
     return None
@@ -151,14 +171,13 @@ class MakeSeries(Stage):
                 bounds[1] = bounds[1] if bounds[1] is not None else _floor(high, step) + step
         start, stop = bounds
         count = 0 if start is None or stop is None else max(0, math.ceil(_ratio(stop - start, step)))
-        result = self._aggregate(runner, source, axis, start, stop, step) if count else None
-        # an empty result still names the columns (QueryResult is falsy when it has no rows)
-        known = result is not None
-        by_names = result.columns[1 : 1 + len(self.by)] if known else [f"by{i}" for i in range(len(self.by))]
-        by_types = result.types[1 : 1 + len(self.by)] if known else ["string"] * len(self.by)
-        agg_names = result.columns[1 + len(self.by) :] if known else self._agg_names(runner, source)
+        # empty bounds: the same aggregation over no rows still names and types the columns
+        result = self._aggregate(runner, source, axis, start, stop, step, empty=not count)
+        by_names = result.columns[1 : 1 + len(self.by)]
+        by_types = result.types[1 : 1 + len(self.by)]
+        agg_names = result.columns[1 + len(self.by) :]
         groups: dict[tuple, list[list[Any]]] = {}
-        for row in result.rows if result else []:
+        for row in result.rows:
             key = tuple(row[1 : 1 + len(self.by)])
             series = groups.setdefault(key, [[d] * count for d in defaults])
             index = int(row[0])
@@ -177,31 +196,25 @@ class MakeSeries(Stage):
         runner.create(into, columns, rows)
         return []
 
-    def _aggregate(self, runner: StageRunner, source: str, axis: str, start, stop, step):
-        kind = "datetime" if isinstance(start, datetime) else "real"
-        lit = lambda v, t: kql_literal(v, t)  # noqa: E731
-        step_lit = kql_literal(step, "timespan" if isinstance(step, timedelta) else "real")
-        q = runner.lets().synthetic(
-            f"{source}\n| where ({axis}) >= {lit(start, kind)} and ({axis}) < {lit(stop, kind)}\n| summarize ",
-            self.start,
-        )
+    def _aggregate(self, runner: StageRunner, source: str, axis: str, start, stop, step, empty: bool = False):
+        if empty:
+            where, bin_expr = "false", "0"
+        else:
+            kind = "datetime" if isinstance(start, datetime) else "real"
+            low, high = kql_literal(start, kind), kql_literal(stop, kind)
+            step_lit = kql_literal(step, "timespan" if isinstance(step, timedelta) else "real")
+            where = f"({axis}) >= {low} and ({axis}) < {high}"
+            bin_expr = f"tolong(floor((({axis}) - {low}) / {step_lit}, 1))"
+        q = runner.lets().synthetic(f"{source}\n| where {where}\n| summarize ", self.start)
         for i, (span, _) in enumerate(self.aggregations):
             if i:
                 q.synthetic(", ", span[0])
             _append(q, runner.fragment(*span))
-        q.synthetic(f" by __sdac_bin = tolong(floor((({axis}) - {lit(start, kind)}) / {step_lit}, 1))", self.start)
+        q.synthetic(f" by __sdac_bin = {bin_expr}", self.start)
         for span in self.by:
             q.synthetic(", ", span[0])
             _append(q, runner.fragment(*span))
         return runner.rows(q)
-
-    def _agg_names(self, runner: StageRunner, source: str) -> list[str]:
-        q = runner.lets().synthetic(f"{source} | take 0 | summarize ", self.start)
-        for i, (span, _) in enumerate(self.aggregations):
-            if i:
-                q.synthetic(", ", span[0])
-            _append(q, runner.fragment(*span))
-        return list(runner.rows(q).columns)
 
 
 def _append(q: Mapped, part: Mapped) -> None:
@@ -328,3 +341,71 @@ def _apply(function: str, value: Any, args: list[Any]) -> tuple:
     if function == "series_decompose":
         return S.decompose(series, *args)
     return S.fit_line(series)
+
+
+@dataclass
+class ProjectReorder(Stage):
+    """`project-reorder Pattern [asc|desc], ...`: the named columns first, the rest in their order.
+
+    https://learn.microsoft.com/kusto/query/project-reorder-operator — a pattern with `*` matches
+    several columns, kept in input order unless `asc`/`desc` sorts them by name.
+    """
+
+    specs: list[tuple[str, str | None, int]]  # (pattern, asc/desc, offset)
+
+    @classmethod
+    def parse(cls, op: Operator) -> ProjectReorder:
+        specs = []
+        for part in split_top_level(list(op.tokens[1:]), ","):
+            texts = [t.text for t in part]
+            order = texts[-1].lower() if texts[-1].lower() in ("asc", "desc", "granny-asc", "granny-desc") else None
+            name = "".join(texts[:-1] if order else texts).strip("[]'\"")
+            if order and order.startswith("granny"):
+                raise UnsupportedKql(
+                    f"project-reorder {order}", f"project-reorder {order} is not supported", part[-1].start
+                )
+            specs.append((name, order, part[0].start))
+        return cls(start=op.start, specs=specs)
+
+    def run(self, runner: StageRunner, source: str, into: str) -> list[str]:
+        import fnmatch
+
+        from .duckdb_tables import q
+
+        rest = list(runner.columns(source))
+        first: list[str] = []
+        for pattern, order, _ in self.specs:
+            matched = [c for c in rest if fnmatch.fnmatchcase(c, pattern)]
+            if order:
+                matched.sort(reverse=order == "desc")
+            first += matched
+            rest = [c for c in rest if c not in matched]
+        runner.sql_into(into, f"SELECT {', '.join(q(c) for c in first + rest)} FROM {q(source)}")
+        return []
+
+
+@dataclass
+class AsStage(Stage):
+    """`| as Name`: the result so far, also readable as the table `Name` later in the query.
+
+    https://learn.microsoft.com/kusto/query/as-operator — Sentinel rules use it to read their own
+    intermediate result again (`| as _Retrievals | where x in (toscalar(_Retrievals | ...))`).
+    """
+
+    name: str
+
+    @classmethod
+    def parse(cls, op: Operator) -> AsStage:
+        toks = [t for t in op.tokens[1:]]
+        while len(toks) >= 3 and toks[1].text == "=":  # hint.materialized = true
+            toks = toks[3:]
+        if len(toks) != 1:
+            raise UnsupportedKql("as", "`as` needs a name, e.g. `| as Retrievals`", op.start)
+        return cls(start=op.start, name=toks[0].text.strip("[]'\""))
+
+    def run(self, runner: StageRunner, source: str, into: str) -> list[str]:
+        from .duckdb_tables import q
+
+        runner.sql_into(into, f"SELECT * FROM {q(source)}")
+        runner.sql_into(self.name, f"SELECT * FROM {q(source)}")
+        return []

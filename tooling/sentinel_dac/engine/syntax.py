@@ -35,7 +35,8 @@ class Call:
     name: str
     start: int
     end: int
-    args: tuple[Token, ...]
+    args: tuple[Token, ...]  # the arguments that are a single token (literals, names)
+    arg_spans: tuple[tuple[int, int], ...] = ()  # every argument's span, `end` exclusive
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,8 @@ def _calls(tree: Any):
         if len(toks) < 3 or toks[1].text != "(":
             continue
         args = split_top_level(toks[2:-1], ",")
-        yield Call(toks[0].text, toks[0].start, toks[-1].end, tuple(a[0] for a in args if len(a) == 1))
+        spans = tuple((a[0].start, a[-1].end) for a in args)
+        yield Call(toks[0].text, toks[0].start, toks[-1].end, tuple(a[0] for a in args if len(a) == 1), spans)
 
 
 def calls_named(parsed: Parsed, names: set[str]) -> list[Call]:
@@ -161,8 +163,66 @@ def pipeline(parsed: Parsed) -> Pipeline | None:
         return None
     children = list(expr.getChildren())
     source = children[0]
+    return Pipeline(last.start.start, source.start.start, source.stop.stop + 1, _operators(children[1:]))
+
+
+@dataclass(frozen=True)
+class PipeUnit:
+    """A `source | op | ...` expression anywhere in the query (a let body, a join's right side, ...).
+
+    `statement_start` is where the statement holding it starts (the lets before it are what it may
+    use); `nested` is true inside a let function body or an mv-apply subquery, where the expression
+    depends on parameters or on an outer row and so cannot be run on its own.
+    """
+
+    start: int
+    end: int
+    source_start: int
+    source_end: int
+    operators: tuple[Operator, ...]
+    statement_start: int
+    nested: bool
+    final: bool
+
+
+_NESTING = {"LetFunctionBodyContext", "ContextualSubExpressionContext", "FunctionBodyContext"}
+
+
+def pipe_units(parsed: Parsed) -> list[PipeUnit]:
+    """Every pipe expression of the query with at least one operator, outermost first."""
+    query = _child(parsed.tree, "QueryContext")
+    statements = [c for c in (query.getChildren() if query else []) if type(c).__name__ == "StatementContext"]
+    final = pipeline(parsed)
+    out: list[PipeUnit] = []
+    for statement in statements:
+        _collect_units(statement, statement.start.start, False, final, out)
+    return out
+
+
+def _collect_units(node: Any, statement_start: int, nested: bool, final: Pipeline | None, out: list) -> None:
+    if _is_terminal(node):
+        return
+    name = type(node).__name__
+    if name == "PipeExpressionContext":
+        children = list(node.getChildren())
+        source = children[0]
+        operators = _operators(children[1:])
+        if operators:
+            start, end = node.start.start, node.stop.stop + 1
+            is_final = final is not None and final.source_start == source.start.start and not nested
+            out.append(
+                PipeUnit(
+                    start, end, source.start.start, source.stop.stop + 1, operators, statement_start, nested, is_final
+                )
+            )
+    inner = nested or name in _NESTING
+    for child in node.getChildren():
+        _collect_units(child, statement_start, inner, final, out)
+
+
+def _operators(children) -> tuple[Operator, ...]:
     operators = []
-    for child in children[1:]:
+    for child in children:
         if type(child).__name__ != "PipedOperatorContext":
             continue
         after = _child(child, "AfterPipeOperatorContext")
@@ -170,7 +230,7 @@ def pipeline(parsed: Parsed) -> Pipeline | None:
         if op is None:
             continue
         operators.append(Operator(_kind(op), op.start.start, op.stop.stop + 1, tokens(op)))
-    return Pipeline(last.start.start, source.start.start, source.stop.stop + 1, tuple(operators))
+    return tuple(operators)
 
 
 def _child(node: Any, name: str) -> Any:
@@ -187,7 +247,7 @@ def _descend(node: Any, names: tuple[str, ...]) -> Any:
     return node
 
 
-_ODD_NAMES = {"Mvexpand": "mv-expand", "Mvapply": "mv-apply"}
+_ODD_NAMES = {"Mvexpand": "mv-expand", "Mvapply": "mv-apply", "GetSchema": "getschema"}
 
 
 def operator_name(context_name: str) -> str:
@@ -248,3 +308,31 @@ def copy_with_edits(out: Mapped, source: str, start: int, end: int, edits: list[
         out.synthetic(text, s)
         pos = e
     return out.original(pos, end, source)
+
+
+def redundant_parentheses(parsed: Parsed) -> list[tuple[int, int]]:
+    """`(expr)` that is a whole pipeline source or a whole let value: (offset of '(', offset of ')').
+
+    `(T | where x) | count` and `let v = (T | where x);` mean the same without them; duckdb-kql
+    refuses a parenthesized source.
+    """
+    out = []
+    for node in _walk(parsed.tree):
+        name = type(node).__name__
+        if name == "BeforePipeExpressionContext":
+            target = node
+        elif name == "LetVariableDeclarationContext":
+            target = _child(node, "ExpressionContext")
+        else:
+            continue
+        inner = target
+        while inner is not None and not _is_terminal(inner):
+            if type(inner).__name__ == "ParenthesizedExpressionContext":
+                break
+            kids = [c for c in inner.getChildren()]
+            inner = kids[0] if len(kids) == 1 else None
+        found = inner is not None and not _is_terminal(inner)
+        found = found and type(inner).__name__ == "ParenthesizedExpressionContext"
+        if found and inner.start.start == target.start.start and inner.stop.stop == target.stop.stop:
+            out.append((inner.start.start, inner.stop.stop))
+    return out

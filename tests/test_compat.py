@@ -1,0 +1,176 @@
+"""The compatibility layer: KQL duckdb-kql lacks, run through stages, rewrites and added functions.
+
+Expected values come from Microsoft's KQL documentation where it has an example (cited per test)
+and otherwise from the operator's documented definition, worked by hand.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from helpers import dataset
+from sentinel_dac.engine import UnsupportedKql
+
+NOW = datetime(2024, 5, 1, 12, tzinfo=UTC)
+
+DATA = """let _data = datatable(xxx:long, l:dynamic)[1, dynamic([1,3,5]), 0, dynamic([2,4])];
+"""
+
+
+def run(engine, query: str, data=None):
+    engine.load(dataset(data or {}))
+    return engine.run(query, NOW)
+
+
+def test_mv_apply_top_level_summarize_per_row(engine):
+    # https://learn.microsoft.com/kusto/query/mv-apply-operator "Calculate the sum of ... in each array"
+    result = run(engine, DATA + "_data | mv-apply e = l to typeof(long) on (summarize s = sum(e))")
+    assert result.columns == ["xxx", "l", "s"]
+    assert [(r[0], r[2]) for r in result.rows] == [(1, 9), (0, 6)]
+
+
+def test_mv_apply_unnamed_column_replaces_it_and_subquery_sees_other_columns(engine):
+    query = DATA + "_data | mv-apply l to typeof(long) on (where l > xxx | extend d = l * 10)"
+    result = run(engine, query)
+    assert result.columns == ["xxx", "l", "d"]
+    assert result.rows == [(1, 3, 30), (1, 5, 50), (0, 2, 20), (0, 4, 40)]
+
+
+def test_mv_apply_named_expansion_keeps_the_array_for_a_second_apply(engine):
+    query = (
+        'datatable(id:long, T:dynamic)[1, dynamic([{"type":"Role","n":"Admin"},{"type":"User","n":"bob"}])]'
+        '\n| mv-apply R = T on (where R.type == "Role" | extend Role = tostring(R.n))'
+        '\n| mv-apply R = T on (where R.type == "User" | extend UserName = tostring(R.n))'
+        "\n| project id, Role, UserName"
+    )
+    assert run(engine, query).rows == [(1, "Admin", "bob")]
+
+
+def test_mv_apply_project_and_summarize_by_keep_rows_apart(engine):
+    query = DATA + "_data | mv-apply e = l to typeof(long) on (project odd = e % 2 | summarize c = count() by odd)"
+    result = run(engine, query)
+    assert sorted((r[0], r[-2], r[-1]) for r in result.rows) == [(0, 0, 2), (1, 1, 3)]
+
+
+def test_mv_apply_in_a_let_body_and_a_join_side(engine):
+    query = (
+        DATA + "let expanded = _data | mv-apply e = l to typeof(long) on (summarize s = sum(e));\n"
+        "_data | project xxx | join kind=inner (expanded) on xxx | project xxx, s | order by xxx asc"
+    )
+    assert run(engine, query).rows == [(0, 6), (1, 9)]
+
+
+def test_mv_apply_refuses_top_in_the_subquery_at_its_position(engine):
+    query = DATA + "_data | mv-apply e = l to typeof(long) on (top 1 by e desc)"
+    with pytest.raises(UnsupportedKql) as err:
+        run(engine, query)
+    assert err.value.offset == query.index("top 1")
+    assert "top" in err.value.message
+
+
+def test_parse_simple_pattern_starting_with_a_column_typed_and_unparsed(engine):
+    # https://learn.microsoft.com/kusto/query/parse-operator: columns take the text between the constants,
+    # typed columns are converted, rows that do not match get nulls (empty strings).
+    query = (
+        'datatable(m:string)["tcp request from 10.0.0.1:443 to x.example.com:80. ok", "garbage"]\n'
+        '| parse m with Protocol " request from " SourceIp ":" SourcePort:int " to " Fqdn ":" Port:long "." *\n'
+        "| project Protocol, SourceIp, SourcePort, Fqdn, Port"
+    )
+    result = run(engine, query)
+    assert result.types == ["string", "string", "int", "string", "long"]
+    assert result.rows == [("tcp", "10.0.0.1", 443, "x.example.com", 80), ("", "", None, "", None)]
+
+
+def test_parse_constants_are_literal_text_not_regex(engine):
+    query = 'print m = "a.b (x) c+d" | parse m with A "." B " (x) " C "+" D'
+    assert run(engine, query).rows == [("a.b (x) c+d", "a", "b", "c", "d")]
+
+
+def test_as_names_the_result_for_the_rest_of_the_query(engine):
+    query = "datatable(a:long)[1, 2, 6] | as T | where a > toscalar(T | summarize avg(a))"
+    assert run(engine, query).rows == [(6,)]
+
+
+def test_split_with_index_returns_a_one_element_array(engine):
+    # https://learn.microsoft.com/kusto/query/split-function: split("aa_bb", "_", 1) == ["bb"]; out of range: []
+    query = (
+        'print a = split("aa_bb", "_", 1), b = split("aa_bb", "_", 5), c = tostring(split("u@example.com", "@", 0)[0])'
+    )
+    assert run(engine, query).rows == [(["bb"], [], "u")]
+
+
+def test_column_ifexists_resolves_against_the_catalogue(engine):
+    query = (
+        'AZKVAuditLogs | extend a = column_ifexists("OperationName", "none"), '
+        'b = column_ifexists("NoSuchColumn_s", "fallback") | project a, b'
+    )
+    rows = [{"TimeGenerated": "2024-05-01T11:00:00Z", "OperationName": "SecretGet"}]
+    assert run(engine, query, {"AZKVAuditLogs": rows}).rows == [("SecretGet", "fallback")]
+
+
+def test_added_functions_follow_the_reference(engine):
+    query = (
+        "print p = ipv4_is_private('192.168.1.1/24'), q = ipv4_is_private('203.0.113.5'), "
+        "r = ipv4_is_in_range('10.1.2.3', '10.1.0.0/16'), k = bag_keys(dynamic({'a':1, 'b':2})), "
+        'j = extract_json(\'$.a.b\', \'{"a":{"b":"v"}}\'), d = set_difference(dynamic([1, 2, 3, 3]), dynamic([2]))'
+    )
+    assert run(engine, query).rows == [(True, False, True, ["a", "b"], "v", [1, 3])]
+
+
+def test_make_bag_and_deprecated_aggregation_names(engine):
+    query = (
+        "datatable(k:string, b:dynamic, v:long)"
+        "['x', dynamic({'a':1}), 1, 'x', dynamic({'c':2}), 1, 'x', dynamic(null), 2]"
+        "\n| summarize make_bag(b), makelist(v), count_distinct(v) by k"
+    )
+    result = run(engine, query)
+    assert result.columns == ["k", "bag_b", "list_v", "count_distinct_v"]
+    assert result.rows == [("x", {"a": 1, "c": 2}, [1, 1, 2], 2)]
+
+
+def test_case_distinct_columns_are_refused_clearly(engine):
+    query = "AzureDiagnostics | extend a = clientIp_s, b = clientIP_s"
+    with pytest.raises(UnsupportedKql) as err:
+        run(engine, query)
+    assert err.value.construct == "case-distinct columns"
+
+
+def test_a_column_differing_only_in_case_from_the_one_samples_use_is_refused_not_folded(engine):
+    rows = [{"TimeGenerated": "2024-05-01T11:00:00Z", "clientIP_s": "203.0.113.1"}]
+    with pytest.raises(UnsupportedKql) as err:
+        run(engine, "AzureDiagnostics | project a = clientIp_s", {"AzureDiagnostics": rows})
+    assert "clientIP_s" in err.value.message and err.value.offset == len("AzureDiagnostics | project a = ")
+    assert run(engine, "AzureDiagnostics | project clientIP_s", {"AzureDiagnostics": rows}).rows == [("203.0.113.1",)]
+    assert run(engine, "AzureDiagnostics | project clientIp_s").columns == ["clientIp_s"]  # no samples: either works
+
+
+def test_table_functions_are_specialised_per_call_and_errors_point_at_the_author(engine):
+    query = (
+        "let f = (tableName:string) {\n"
+        "let recent = table(tableName) | where TimeGenerated > ago(1d);\n"
+        "recent | summarize n = count() | extend src = tableName_unused_column\n"
+        "};\n"
+        'let a = f("AZKVAuditLogs");\n'
+        "a"
+    )
+    with pytest.raises(Exception) as err:
+        run(engine, query)
+    assert query[err.value.offset :].startswith("tableName_unused_column")
+    ok = query.replace(" | extend src = tableName_unused_column", "")
+    ok = ok.replace('let a = f("AZKVAuditLogs");\na', 'union f("AZKVAuditLogs"), f("SigninLogs")')
+    rows = [{"TimeGenerated": "2024-05-01T11:00:00Z"}]
+    assert sorted(run(engine, ok, {"AZKVAuditLogs": rows}).rows) == [(0,), (1,)]
+
+
+def test_redundant_parentheses_around_a_source_or_let_value(engine):
+    query = "let v = (datatable(a:long)[1, 2, 3] | where a > 1);\n(v | where a < 3) | count"
+    assert run(engine, query).rows == [(1,)]
+
+
+def test_make_bag_max_size_is_honoured_or_the_query_fails(engine):
+    query = "datatable(b:dynamic)[dynamic({'a':1}), dynamic({'c':2})] | summarize x = make_bag(b, 5)"
+    assert run(engine, query).rows == [({"a": 1, "c": 2},)]
+    with pytest.raises(Exception, match="MaxSize"):
+        run(engine, query.replace("5)", "1)"))

@@ -1,0 +1,201 @@
+"""KQL-to-KQL rewrites for the embedded engine: everyday KQL duckdb-kql lacks, said in KQL it has.
+
+Each rewrite is an edit of the author's text located on the syntax tree (`syntax.py`), never a
+regular expression over text. Edits are small (a name, a bracket, an inserted argument) so that
+rewrites nest: `tostring(split(column_ifexists("a", ""), "@", 0)[0])` gets three of them. Only
+the embedded engine uses these; an ADX cluster runs the original KQL.
+
+* `split(s, d, i)` → `array_slice(split(s, d), i, i)`: "the requested substring at the index, if it
+  exists" as a one-element (or empty) array (https://learn.microsoft.com/kusto/query/split-function).
+* `column_ifexists('c', default)` → `['c']` when a table the query reads has column `c` in the
+  catalogue, else `(default)` (https://learn.microsoft.com/kusto/query/column-ifexists-function).
+  Resolved against the catalogue, not the pipeline's schema at that point: a column projected away
+  earlier reads as missing at run time instead of falling back to the default.
+* `parse [kind=simple] e with ...` → `extend` with `extract()` (see `parse_rewrite`).
+* `(T | ...) | ...` and `let v = (T | ...);` lose the redundant parentheses duckdb-kql refuses.
+* `mv-expand f(Col)` (an unnamed call on one column) → `mv-expand Col = f(Col)`: Kusto names an
+  expression by the column it reads, so `mv-expand todynamic(AuthenticationDetails)` replaces
+  `AuthenticationDetails`, as Azure-Sentinel's "MFA spamming" rules rely on.
+"""
+
+from __future__ import annotations
+
+from ..catalog.tables import TableCatalog
+from .syntax import Parsed, pipe_units, redundant_parentheses
+
+Edit = tuple[int, int, str]
+
+
+def compat_edits(parsed: Parsed, catalog: TableCatalog, names: set[str]) -> list[Edit]:
+    text = parsed.text
+    edits: list[Edit] = []
+    columns = _catalogue_columns(catalog, names)
+    for call in parsed.calls:
+        spans = call.arg_spans
+        if call.name == "split" and len(spans) == 3:
+            index = text[spans[2][0] : spans[2][1]]
+            edits += [
+                (call.start, call.start, "array_slice("),
+                (spans[1][1], spans[2][0], "), "),
+                (spans[2][1], spans[2][1], f", {index}"),
+            ]
+        elif call.name == "column_ifexists" and len(spans) == 2:
+            literal = text[spans[0][0] : spans[0][1]]
+            if len(literal) < 2 or literal[0] not in "'\"" or literal[-1] != literal[0]:
+                continue  # not a constant name: left to the engine, which reports it
+            name = literal[1:-1]
+            if name in columns:
+                edits.append((call.start, call.end, f"['{name}']"))
+            else:
+                edits += [(call.start, spans[1][0], "("), (spans[1][1], call.end, ")")]
+    for open_at, close_at in redundant_parentheses(parsed):
+        edits += [(open_at, open_at + 1, " "), (close_at, close_at + 1, " ")]
+    for unit in pipe_units(parsed):
+        for op in unit.operators:
+            if op.kind == "mv-expand":
+                edits += _name_mv_expand(op.tokens)
+            elif op.kind == "parse":
+                edit = parse_rewrite(op, text)
+                if edit is not None:
+                    edits.append(edit)
+    return edits
+
+
+def merge(edits: list[Edit]) -> list[Edit]:
+    """Drop edits inside a larger replacement (its text already stands for theirs)."""
+    out = []
+    for s, e, t in edits:
+        inside = any(s0 <= s and e <= e0 and (s0, e0) != (s, e) and e0 > s0 for s0, e0, _ in edits)
+        if not inside:
+            out.append((s, e, t))
+    return sorted(set(out), key=lambda x: (x[0], x[1]))
+
+
+def _catalogue_columns(catalog: TableCatalog, names: set[str]) -> set[str]:
+    out: set[str] = set()
+    for name in names:
+        table = catalog.get(name)
+        if table is not None:
+            out |= {c.name for c in table.columns}
+    return out
+
+
+def _name_mv_expand(toks) -> list[Edit]:
+    """`mv-expand f(Col)` → `mv-expand Col = f(Col)` for each unnamed one-column call."""
+    from .syntax import split_top_level
+
+    body = list(toks[1:])
+    edits = []
+    for part in split_top_level(body, ","):
+        if part[0].text.lower() in ("with_itemindex", "bagexpansion", "kind", "limit"):
+            continue
+        expr = part
+        for i, tok in enumerate(part):
+            if tok.text.lower() in ("to", "limit"):
+                expr = part[:i]
+                break
+        if len(expr) == 4 and expr[1].text == "(" and expr[3].text == ")" and expr[2].text[:1].isalpha():
+            edits.append((expr[0].start, expr[0].start, f"{expr[2].text} = "))
+    return edits
+
+
+# -- parse -------------------------------------------------------------------------------------------------------
+_TYPE_REGEX = {
+    "int": r"-?\d+",
+    "long": r"-?\d+",
+    "real": r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?",
+    "double": r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?",
+}
+_CONVERT = {
+    "int": "toint",
+    "long": "tolong",
+    "real": "toreal",
+    "double": "toreal",
+    "datetime": "todatetime",
+    "timespan": "totimespan",
+    "bool": "tobool",
+    "guid": "toguid",
+}
+
+
+def parse_rewrite(op, text: str) -> Edit | None:
+    """`parse [kind=simple] Expr with * "const" Col:type ...` → extend with extract().
+
+    https://learn.microsoft.com/kusto/query/parse-operator: the pattern becomes one regular expression
+    (`*` and string columns `.*?`, long `-?\\d+`), matched from the start of the text; a pattern ending
+    in a column takes the rest of the text. Unparsed rows get null (empty strings). duckdb-kql parses
+    only some pattern shapes natively; this rewrite handles every pattern of kind simple.
+    """
+    toks = list(op.tokens[1:])
+    kind = "simple"
+    while len(toks) >= 3 and toks[1].text == "=" and toks[0].text.lower() in ("kind", "flags"):
+        if toks[0].text.lower() == "flags":
+            return None
+        kind = toks[2].text.lower()
+        toks = toks[3:]
+    if kind != "simple":  # regex: whether a trailing column takes the rest is not documented; left refused
+        return None
+    with_at = next((i for i, t in enumerate(toks) if t.text.lower() == "with"), None)
+    if not with_at:
+        return None
+    source = text[toks[0].start : toks[with_at - 1].end]
+    parts: list[str] = []
+    columns: list[tuple[str, str]] = []
+    pattern = toks[with_at + 1 :]
+    i = 0
+    while i < len(pattern):
+        tok = pattern[i]
+        if tok.text == "*":
+            parts.append(".*?")
+        elif tok.text[:1] in "'\"@":
+            value = _string_value(tok.text)
+            if value is None:
+                return None
+            parts.append(_re_escape(value))
+        elif tok.text[:1].isalpha() or tok.text[:1] == "_":
+            ctype = "string"
+            if i + 2 < len(pattern) and pattern[i + 1].text == ":":
+                ctype = pattern[i + 2].text.lower()
+                i += 2
+            parts.append(f"({_TYPE_REGEX.get(ctype, '.*?')})")
+            columns.append((tok.text, ctype))
+        else:
+            return None
+        i += 1
+    if not columns or len(columns) > 9:  # DuckDB's regexp_extract reaches groups 1-9 only
+        return None
+    if pattern[0].text == "*" or pattern[0].text[:1] in "'\"@":
+        return None  # a shape duckdb-kql parses natively
+    ends_with_column = pattern[-1].text[:1] not in "'\"@*"
+    regex = "^" + "".join(parts) + ("$" if ends_with_column else "")
+    literal = '@"' + regex.replace('"', '""') + '"'
+    assigns = []
+    for n, (name, ctype) in enumerate(columns, start=1):
+        value = f"extract({literal}, {n}, __sdac_parse)"
+        assigns.append(f"{name} = {_CONVERT[ctype]}({value})" if ctype in _CONVERT else f"{name} = {value}")
+    replacement = (
+        f"extend __sdac_parse = tostring({source})\n| extend {', '.join(assigns)}\n| project-away __sdac_parse"
+    )
+    return (op.start, op.end, replacement)
+
+
+def _re_escape(value: str) -> str:
+    return "".join("\\" + c if c in r".^$*+?()[]{}|\/" else c for c in value)
+
+
+def _string_value(literal: str) -> str | None:
+    if literal.startswith("@"):
+        quote = literal[1]
+        return literal[2:-1].replace(quote * 2, quote)
+    quote = literal[0]
+    if len(literal) < 2 or literal[-1] != quote:
+        return None
+    out, i, body = [], 0, literal[1:-1]
+    while i < len(body):
+        if body[i] == "\\" and i + 1 < len(body):
+            out.append({"n": "\n", "t": "\t", "r": "\r"}.get(body[i + 1], body[i + 1]))
+            i += 2
+        else:
+            out.append(body[i])
+            i += 1
+    return "".join(out)
