@@ -143,6 +143,10 @@ _DECLARED = [
     Code("DAC523", "case-not-run", "A test case could not be run (engine unavailable)."),
     # Deploy and targets
     Code("DAC600", "invalid-emulator-workspaces", "The emulator's workspace fixture file is malformed."),
+    Code("DAC601", "invalid-targets", "The deployment targets file (workspaces.yaml) is malformed."),
+    Code("DAC602", "unknown-override", "A target overrides a rule, parameter or watchlist the project does not have."),
+    Code("DAC603", "invalid-parameter", "A rule parameter is not a top-level `let NAME = literal;` of its query."),
+    Code("DAC604", "empty-selection", "A target's content selection matches nothing."),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _DECLARED}

@@ -152,6 +152,23 @@ class WorkspaceQueryEngine:
         }
         return QueryResult([table], partial)
 
+    def reset(self, workspace: EmulatedWorkspace) -> None:
+        """Forget a workspace's loaded data, so its sample rows are loaded again on the next query."""
+        with self._lock:
+            known = self._engines.pop(workspace.customer_id, None)
+        if known is not None:
+            with known[2]:
+                known[1].close()
+
+    def close(self) -> None:
+        """Close every engine. DuckDB connections left open until interpreter exit can abort the
+        process ("FATAL: exception not rethrown") while Python tears down threads."""
+        with self._lock:
+            engines, self._engines = list(self._engines.values()), {}
+        for _, engine, lock in engines:
+            with lock:
+                engine.close()
+
     def _engine(self, workspace: EmulatedWorkspace, content: WorkspaceContent):
         from ..engine.embedded import EmbeddedEngine
 
