@@ -147,6 +147,18 @@ _DECLARED = [
     Code("DAC602", "unknown-override", "A target overrides a rule, parameter or watchlist the project does not have."),
     Code("DAC603", "invalid-parameter", "A rule parameter is not a top-level `let NAME = literal;` of its query."),
     Code("DAC604", "empty-selection", "A target's content selection matches nothing."),
+    # Backtest (issue 7)
+    Code("DAC700", "backtest-no-data", "The backtest's data folder holds no usable JSON Lines files."),
+    Code("DAC701", "data-unordered", "Rows of a backtest data file are not in TimeGenerated order."),
+    Code("DAC702", "data-overlap", "Two backtest data files of one table cover overlapping times."),
+    Code("DAC703", "data-gap", "A table's data has a gap, or does not cover the backtest range."),
+    Code("DAC704", "rule-no-data", "A rule reads a table with no data in the backtest: not backtested."),
+    Code("DAC705", "range-too-short", "The backtest range is shorter than the rule's queryPeriod: not backtested."),
+    Code("DAC706", "backtest-run-failed", "A rule run failed in the backtest (unsupported KQL or query error)."),
+    Code("DAC707", "invalid-expect", "The --expect episodes file is malformed."),
+    # Hunting and recording from a workspace (issue 13)
+    Code("DAC900", "workspace-table-missing", "A table the rules read does not exist in the target workspace."),
+    Code("DAC901", "fetch-capped", "A time window still exceeded the query API's limits at the smallest split."),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _DECLARED}

@@ -58,6 +58,7 @@ def main(ctx: click.Context, project_dir: Path | None, debug: bool) -> None:
 
 
 def _register() -> None:
+    from .backtest_cmd import backtest
     from .check_cmd import check
     from .emulate_cmd import emulate
     from .export_cmd import export
@@ -67,7 +68,7 @@ def _register() -> None:
     from .test_cmd import test
     from .validate_cmd import validate
 
-    for command in (validate, test, check, tables, export, emulate, samples, hunt):
+    for command in (validate, test, check, backtest, tables, export, emulate, samples, hunt):
         main.add_command(command)
 
 
