@@ -28,11 +28,16 @@ class TableRead:
     table: str
     columns: tuple[str, ...] | None
     """Columns to fetch (None: all)."""
+    ordered: bool = False
+    """Rows in TimeGenerated order (recorded files and backtest data must be; the service sorts)."""
 
     def query(self) -> str:
-        if not self.columns:
-            return self.table
-        return f"{self.table} | project " + ", ".join(_name(c) for c in self.columns)
+        text = self.table
+        if self.columns:
+            text += " | project " + ", ".join(_name(c) for c in self.columns)
+        if self.ordered:
+            text += " | order by TimeGenerated asc"
+        return text
 
 
 def _name(column: str) -> str:
@@ -110,13 +115,15 @@ def tables_read(item, project) -> list[TableRead]:
             continue
         known = schema.column_types()
         used = [c for c in known if c in columns or c == "TimeGenerated"]
-        out.append(TableRead(table, tuple(used) if used else None))
+        out.append(TableRead(table, tuple(used) if used else None, "TimeGenerated" in known))
     return out
 
 
 def merge_reads(reads: Iterable[TableRead]) -> list[TableRead]:
     """One read per table with the union of the columns (None if any read wants every column)."""
+    reads = list(reads)
     merged: dict[str, set[str] | None] = {}
+    ordered = {r.table for r in reads if r.ordered}
     for r in reads:
         if r.table in merged and merged[r.table] is None:
             continue
@@ -124,4 +131,4 @@ def merge_reads(reads: Iterable[TableRead]) -> list[TableRead]:
             merged[r.table] = None
         else:
             merged.setdefault(r.table, set()).update(r.columns)
-    return [TableRead(t, tuple(sorted(c)) if c is not None else None) for t, c in sorted(merged.items())]
+    return [TableRead(t, tuple(sorted(c)) if c is not None else None, t in ordered) for t, c in sorted(merged.items())]

@@ -49,16 +49,21 @@ def record_query(
     window: tuple[datetime, datetime],
     out: Path,
     catalog,
-    key: bytes,
+    key: bytes | None,
     min_span: timedelta = MIN_SPAN,
     on_window: Callable[[datetime, datetime], None] | None = None,
+    check: bool = True,
 ) -> Recorded:
-    """Rows of `query` (rows of `table`) over `window` into `out`, pseudonymised."""
+    """Rows of `query` (rows of `table`) over `window` into `out`, pseudonymised with `key`.
+
+    `key=None` writes the rows as they are (a backtest's temporary files, when not asked to
+    pseudonymise); `check=False` skips the sample reader (the backtest's loader checks the file).
+    """
     schema = catalog.get(table)
     if schema is None:
         raise UsageError(f"table '{table}' is not in the table catalogue; add its schema (sentinel-dac tables import)")
     text = with_ingestion_time(query, table)
-    scrubber, report = Scrubber(key), MaskingReport()
+    scrubber, report = (Scrubber(key) if key else None), MaskingReport()
     known = schema.column_types()
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
@@ -78,7 +83,10 @@ def record_query(
                     )
                 notes += outcome.notes
                 for record in outcome.records():
-                    handle.write(json.dumps(scrubber.row(_sample_row(record), schema, report), ensure_ascii=False))
+                    row = _sample_row(record)
+                    if scrubber is not None:
+                        row = scrubber.row(row, schema, report)
+                    handle.write(json.dumps(row, ensure_ascii=False))
                     handle.write("\n")
                     rows += 1
         if rows == 0:
@@ -86,7 +94,8 @@ def record_query(
                 f"no rows of {table} in {_iso(window[0])}/{_iso(window[1])}: nothing recorded "
                 "(widen --timespan or check the query)"
             )
-        _check_loadable(Path(tmp), out, schema)
+        if check:
+            _check_loadable(Path(tmp), out, schema)
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
