@@ -28,3 +28,9 @@ def test_content_benchmark_runs_the_repository_suite(capsys):
     assert main(["content", "--repeat", "1"]) == 0
     out = capsys.readouterr().out
     assert "whole suite" in out and "per-case overhead" in out
+
+
+def test_deploy_benchmark_plans_and_applies_without_writes(capsys):
+    assert main(["deploy", "--rules", "12", "--targets", "2", "--latency", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "12 rules x 2 targets" in out and "only reads" in out

@@ -147,6 +147,14 @@ _DECLARED = [
     Code("DAC602", "unknown-override", "A target overrides a rule, parameter or watchlist the project does not have."),
     Code("DAC603", "invalid-parameter", "A rule parameter is not a top-level `let NAME = literal;` of its query."),
     Code("DAC604", "empty-selection", "A target's content selection matches nothing."),
+    Code("DAC610", "workspace-table-missing", "A rule reads a table the target workspace does not have."),
+    Code("DAC611", "workspace-column-missing", "A rule reads a column the target workspace's table does not have."),
+    Code(
+        "DAC612",
+        "table-plan",
+        "A rule reads a table on the Basic or Auxiliary plan, which analytics rules cannot query.",
+    ),
+    Code("DAC613", "stale-data", "A table a rule reads has received no data recently in the target workspace."),
     # Backtest (issue 7)
     Code("DAC700", "backtest-no-data", "The backtest's data folder holds no usable JSON Lines files."),
     Code("DAC701", "data-unordered", "Rows of a backtest data file are not in TimeGenerated order."),

@@ -13,7 +13,12 @@ the per-run limits; this module only decides *when* runs happen:
   ingestion_delay), from `start + 1 min` to `end`.
 * Suppression (`suppressionEnabled`): after a run raises alerts at T, the rule
   does not run before T + suppressionDuration ("stop running query after
-  alert is generated"); a run due exactly then runs (our reading, docs §4).
+  alert is generated", learn.microsoft.com/azure/sentinel/scheduled-rules-overview;
+  docs/sentinel-semantics.md §4); a run due exactly then runs (our reading: the
+  docs do not say).
+
+Sources for NRT: learn.microsoft.com/azure/sentinel/near-real-time-rules ("hard-coded
+to run once every minute and capture events ingested in the preceding minute").
 
 Runs over windows where none of the rule's tables has a row are not sent to
 the engine when a probe run on an empty window returns nothing and does not

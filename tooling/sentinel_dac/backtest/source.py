@@ -26,7 +26,7 @@ from typing import Protocol
 from ..catalog.tables import TableCatalog
 from ..engine.embedded import EmbeddedEngine
 from ..engine.samples import table_from_filename
-from ..findings import Finding
+from ..findings import Finding, Level
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -131,8 +131,9 @@ class FolderSource:
                         0,
                         0,
                         "DAC501",
-                        f"unknown table '{table}' (taken from the file name); name files <Table>.jsonl or "
-                        "<anything>.<Table>.jsonl, or add the table's schema to the project's tables folder",
+                        f"skipped: unknown table '{table}' (taken from the file name); name files <Table>.jsonl "
+                        "or <anything>.<Table>.jsonl, or add the table's schema to the project's tables folder",
+                        Level.WARNING,
                     )
                 )
                 continue

@@ -58,17 +58,35 @@ def main(ctx: click.Context, project_dir: Path | None, debug: bool) -> None:
 
 
 def _register() -> None:
+    from .apply_cmd import apply
     from .backtest_cmd import backtest
     from .check_cmd import check
+    from .doctor_cmd import doctor
     from .emulate_cmd import emulate
     from .export_cmd import export
     from .hunt_cmd import hunt
+    from .plan_cmd import plan
+    from .prune_cmd import prune
     from .samples_cmd import samples
     from .tables_cmd import tables
     from .test_cmd import test
     from .validate_cmd import validate
 
-    for command in (validate, test, check, backtest, tables, export, emulate, samples, hunt):
+    for command in (
+        validate,
+        test,
+        check,
+        backtest,
+        tables,
+        export,
+        emulate,
+        doctor,
+        plan,
+        apply,
+        prune,
+        samples,
+        hunt,
+    ):
         main.add_command(command)
 
 

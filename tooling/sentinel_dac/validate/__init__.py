@@ -36,6 +36,13 @@ class ValidationResult:
         return bool(self.errors or (strict and self.warnings))
 
 
+def parameter_problems(item):
+    """Declared rule parameters must be top-level `let NAME = literal;` statements (deploy.render)."""
+    from ..deploy.render import parameter_problems as problems
+
+    return problems(item)
+
+
 def validate_project(project: Project, selection: Iterable[Path] | None = None, kql: bool = True) -> ValidationResult:
     """Check the whole project; report findings for files under `selection`.
 
@@ -47,6 +54,7 @@ def validate_project(project: Project, selection: Iterable[Path] | None = None, 
     findings = list(project.findings)
     for item in project.items():
         findings.extend(check_item(item))
+        findings.extend(parameter_problems(item))
     for meta in project.metas:
         findings.extend(check_meta(meta))
     findings.extend(check_project(project))
