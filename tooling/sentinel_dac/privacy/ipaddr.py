@@ -82,7 +82,13 @@ class IpPseudonymiser:
             prefix = bits_in[:i]
             flip = 0 if prefix in fixed else self._bit(width, prefix)
             out.append("1" if (bits_in[i] == "1") ^ bool(flip) else "0")
-        return "".join(out)
+        result = "".join(out)
+        if result == bits_in:
+            # A fixed point would leave the address as it was. Its sibling (last bit flipped) shares every
+            # flip decision, so it is a fixed point too: swapping the two keeps the mapping a bijection and
+            # prefix-preserving down to /31, and no address survives unchanged.
+            result = result[:-1] + ("0" if result[-1] == "1" else "1")
+        return result
 
     def _bit(self, width: int, prefix: str) -> int:
         key = (width, prefix)
