@@ -166,3 +166,26 @@ def test_all_prints_a_summary_and_fails_when_one_query_fails(hunt_env):
     assert runs["Key Vault secret reads by caller"]["status"] == "empty"
     assert runs["Custom AI application prompts"]["status"] == "error"
     assert "AIAppLogs_CL" in runs["Custom AI application prompts"]["error"]
+
+
+def test_a_rules_query_can_be_hunted_by_its_file(hunt_env, tmp_path):
+    import shutil
+
+    from helpers import rule_text
+
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT, project)
+    rule = project / "detections" / "activity" / "keys.yaml"
+    rule.parent.mkdir(parents=True)
+    rule.write_text(
+        rule_text(
+            "AzureActivity\n| where OperationNameValue endswith 'LISTKEYS/ACTION'\n| project Caller, CallerIpAddress"
+        )
+    )
+    result = CliRunner().invoke(
+        main,
+        ["--project", str(project), "hunt", str(rule), "--target", "emu", "--timespan", WINDOW, "--format", "csv"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["Caller,CallerIpAddress", "bob@contoso.example,203.0.113.11"]
