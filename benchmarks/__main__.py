@@ -1,12 +1,12 @@
 """Run a benchmark: `python -m benchmarks validate --rules 1000`, `engine --rows 1000000`, `content`,
-`devweek --out DIR`, `deploy`, `backtest --rows 1000000`."""
+`devweek --out DIR`, `deploy`, `backtest --rows 1000000`, `scrub --rows 100000`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from . import backtest_bench, content_bench, deploy_bench, devweek, engine_bench, validate_bench
+from . import backtest_bench, content_bench, deploy_bench, devweek, engine_bench, scrub_bench, validate_bench
 
 BENCHES = {
     "validate": validate_bench,
@@ -15,6 +15,7 @@ BENCHES = {
     "devweek": devweek,
     "deploy": deploy_bench,
     "backtest": backtest_bench,
+    "scrub": scrub_bench,
 }
 
 

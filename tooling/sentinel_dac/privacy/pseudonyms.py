@@ -52,12 +52,21 @@ KEYVAULT_COLLECTIONS = frozenset({"secrets", "keys", "certificates", "storage", 
 
 class Pseudonyms:
     def __init__(self, key: bytes):
-        self._key = key
+        self._mac = hmac.new(key, digestmod=hashlib.sha256)  # keyed once; copied per message (faster)
         self.ip = IpPseudonymiser(key)
+        self._digests: dict[tuple[str, str], str] = {}
+
+    def _hmac(self, message: bytes) -> bytes:
+        mac = self._mac.copy()
+        mac.update(message)
+        return mac.digest()
 
     def digest(self, kind: str, value: str, length: int = 10) -> str:
-        mac = hmac.new(self._key, f"{kind}\x00{value}".encode(), hashlib.sha256).hexdigest()
-        return mac[:length]
+        key = (kind, value)
+        full = self._digests.get(key)
+        if full is None:
+            full = self._digests[key] = self._hmac(f"{kind}\x00{value}".encode()).hex()
+        return full[:length]
 
     # -- identities ------------------------------------------------------------------------------------------
     def email(self, value: str) -> str:
@@ -70,7 +79,7 @@ class Pseudonyms:
     def guid(self, value: str) -> str:
         if value == ZERO_GUID:
             return value
-        raw = bytearray(hmac.new(self._key, b"guid\x00" + value.casefold().encode(), hashlib.sha256).digest()[:16])
+        raw = bytearray(self._hmac(b"guid\x00" + value.casefold().encode())[:16])
         raw[6] = (raw[6] & 0x0F) | 0x40
         raw[8] = (raw[8] & 0x3F) | 0x80
         text = str(uuid.UUID(bytes=bytes(raw)))

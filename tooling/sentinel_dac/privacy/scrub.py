@@ -36,12 +36,19 @@ _INLINE = re.compile(
     r"|(?P<ip4>(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.]))"
     r"|(?P<ip6>(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{1,4}:){2,7}(?::|[0-9A-Fa-f]{1,4})(?![0-9A-Fa-f:]))"
 )
+_IP_CHARS = re.compile(r"^[0-9A-Fa-f:.%a-z]*[.:][0-9A-Fa-f:.%a-z]*$")
+"""Could be an IPv4/IPv6 address (checked properly by `ipaddress`; this only skips the obvious non-addresses)."""
 _PROMPT_KEYS = frozenset({"content", "text", "prompt", "completion", "input", "output", "arguments", "message"})
+
+
+MEMO_LIMIT = 200_000
+"""Distinct (column, value) answers remembered: logs repeat values (operations, callers, vaults) endlessly."""
 
 
 class Scrubber:
     def __init__(self, key: bytes):
         self.p = Pseudonyms(key)
+        self._memo: dict[tuple[str, str | None, str], tuple[str, MaskingReport]] = {}
 
     # -- rows --------------------------------------------------------------------------------------------------
     def row(self, raw: dict[str, Any], schema: TableSchema | None, report: MaskingReport) -> dict[str, Any]:
@@ -73,6 +80,18 @@ class Scrubber:
 
     # -- one string -------------------------------------------------------------------------------------------
     def text(self, value: str, column: str, kind: str | None, report: MaskingReport) -> str:
+        key = (column, kind, value)
+        hit = self._memo.get(key)
+        if hit is None:
+            local = MaskingReport()
+            hit = (self._text(value, column, kind, local), local)
+            if len(self._memo) < MEMO_LIMIT:
+                self._memo[key] = hit
+        out, counts = hit
+        report.merge(counts)
+        return out
+
+    def _text(self, value: str, column: str, kind: str | None, report: MaskingReport) -> str:
         if not value.strip():
             return value
         whole = self._whole(value)
@@ -93,11 +112,12 @@ class Scrubber:
         text = value.strip()
         if text != value or " " in text:
             return None
-        try:
-            ipaddress.ip_address(text)
-            return "ip", self.p.ip(text)
-        except ValueError:
-            pass
+        if _IP_CHARS.match(text):
+            try:
+                ipaddress.ip_address(text)
+                return "ip", self.p.ip(text)
+            except ValueError:
+                pass
         if EMAIL.match(text):
             return "email", self.p.email(text)
         if GUID.match(text):
