@@ -45,6 +45,8 @@ class ProjectConfig:
     ingestion_delay: dict[str, timedelta] = field(default_factory=dict)
     """Per-table delay between TimeGenerated and ingestion for sample rows (`default` for all others)."""
     backtest: BacktestConfig | None = None
+    deprecated_rules: str = "disable"
+    """What deploy does with a deprecated rule: `disable` it (kept, enabled false) or `remove` it."""
 
     def content_dir(self, name: str) -> Path:
         return self.paths[name]
@@ -84,6 +86,7 @@ def load_config(root: Path | None) -> ProjectConfig:
         require_cases=bool(doc.data.get("require_cases", True)),
         config_file=cfg_file,
         ingestion_delay=_delays(doc.data.get("ingestion_delay") or {}),
+        deprecated_rules=doc.data.get("deprecated_rules", "disable"),
         backtest=_backtest(root, doc.data.get("backtest")),
     )
 

@@ -141,6 +141,14 @@ _DECLARED = [
     Code("DAC521", "unsupported-kql", "The query uses KQL the engine does not support."),
     Code("DAC522", "query-error", "The engine could not run the query."),
     Code("DAC523", "case-not-run", "A test case could not be run (engine unavailable)."),
+    # Lifecycle: version lock, formatting, generated docs (issue 12)
+    Code("DAC800", "version-not-bumped", "A rule's logic changed but its version did not go up."),
+    Code("DAC801", "version-decreased", "A rule's version went down."),
+    Code("DAC802", "id-changed", "An existing rule file's id changed."),
+    Code("DAC803", "id-reused", "A rule takes the id of a deprecated or deleted rule."),
+    Code("DAC804", "lock-stale", "The version lock does not match the content (regenerate it)."),
+    Code("DAC810", "not-formatted", "A content file is not in canonical format (`sentinel-dac fmt`)."),
+    Code("DAC820", "docs-stale", "The generated rule catalogue in docs/ does not match the content."),
     # Deploy and targets
     Code("DAC600", "invalid-emulator-workspaces", "The emulator's workspace fixture file is malformed."),
     Code("DAC601", "invalid-targets", "The deployment targets file (workspaces.yaml) is malformed."),

@@ -61,16 +61,22 @@ def _register() -> None:
     from .apply_cmd import apply
     from .backtest_cmd import backtest
     from .check_cmd import check
+    from .coverage_cmd import coverage
+    from .diff_cmd import diff
+    from .docs_cmd import docs
     from .doctor_cmd import doctor
     from .emulate_cmd import emulate
     from .export_cmd import export
+    from .fmt_cmd import fmt
     from .hunt_cmd import hunt
+    from .new_cmd import new
     from .plan_cmd import plan
     from .prune_cmd import prune
     from .samples_cmd import samples
     from .tables_cmd import tables
     from .test_cmd import test
     from .validate_cmd import validate
+    from .version_cmd import version
 
     for command in (
         validate,
@@ -86,6 +92,12 @@ def _register() -> None:
         prune,
         samples,
         hunt,
+        version,
+        diff,
+        fmt,
+        new,
+        coverage,
+        docs,
     ):
         main.add_command(command)
 

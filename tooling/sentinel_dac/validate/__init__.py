@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..content.load import FileKind, Project
 from ..findings import Finding
+from ..lifecycle.deprecation import reused_ids
 from .cross_file import check_project
 from .rule_checks import check_item, check_meta
 
@@ -58,6 +59,7 @@ def validate_project(project: Project, selection: Iterable[Path] | None = None, 
     for meta in project.metas:
         findings.extend(check_meta(meta))
     findings.extend(check_project(project))
+    findings.extend(reused_ids(project))
     files = [p for p, kind in project.files.items() if kind not in UNCHECKED_KINDS]
     if selection is not None:
         chosen = [Path(p).resolve() for p in selection]
