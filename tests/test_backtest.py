@@ -454,3 +454,17 @@ def test_bad_times_and_a_range_beyond_the_data(make_project, monkeypatch):
         "DAC703" in res.output
         and "AZKVAuditLogs has no rows in 2024-06-01T00:00:00Z .. 2024-06-02T00:00:00Z" in res.output
     )
+
+
+def test_case_distinct_column_spelling_is_kept(make_project, monkeypatch):
+    # AzureDiagnostics has clientIP_s and clientIp_s; DuckDB folds case, the catalogue's first spelling is
+    # stored and the file's spelling still lands in it (the query uses the file's spelling)
+    rows = [
+        json.dumps({"TimeGenerated": f"{DAY}T01:{m:02d}:00Z", "Category": "GatewayLogs", "clientIp_s": "192.0.2.9"})
+        for m in range(3)
+    ]
+    query = "AzureDiagnostics | summarize n = count() by Caller = clientIp_s | where n >= 3"
+    root = project(make_project, {"reads": rule_text(query, **MAPPING | {"customDetails": "\n  N: n"})},
+                   data={"AzureDiagnostics.jsonl": "\n".join(rows) + "\n"})  # fmt: skip
+    data = report(backtest(root, monkeypatch, "--format", "json"))
+    assert [a["entities"] for a in data["alerts"]] == [[{"type": "IP", "Address": "192.0.2.9"}]]

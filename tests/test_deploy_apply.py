@@ -169,3 +169,11 @@ def test_kind_change_is_delete_and_recreate(tmp_path, temu):
     assert report.counts() == {"replaced": 1}, report.to_dict()
     plan, _ = plan_for(root, temu, "prod")
     assert not plan.has_changes
+    assert sorted(k.split("/")[0] for k in plan.state.owned) == [
+        "hunting-query",
+        "parser",
+        "scheduled-rule",
+        "scheduled-rule",
+        "watchlist",
+        "workbook",
+    ]  # the rule is recorded once, under its new kind

@@ -81,3 +81,16 @@ def test_cases_run_against_the_rendered_rule(tmp_path):
     result = _cli(root, "test", "--target", "partner")
     assert result.exit_code == 1, result.output
     assert "FAIL" in result.output.upper()
+
+
+def test_plan_as_markdown_for_pull_requests(tmp_path, temu):
+    root = project_copy(tmp_path)
+    rule = root / "detections" / "kv" / "scheduled_full.yaml"
+    assert _cli(root, "apply", "--target", "prod").exit_code == 0
+    rule.write_text(rule.read_text().replace("severity: Medium", "severity: High"))
+    result = _cli(root, "plan", "--target", "prod", "--format", "md", "--no-doctor")
+    assert result.exit_code == 0
+    assert "### prod (`law-prod`)" in result.output
+    assert (
+        "| ~ | update | scheduled-rule | Key Vault secret read by a new caller | properties.severity |" in result.output
+    )

@@ -37,8 +37,7 @@ def test_two_targets_in_two_tenants_with_overrides(tmp_path, temu):
     assert (prod[name]["enabled"], prod[name]["severity"]) == (True, "Medium")
     assert (partner[name]["enabled"], partner[name]["severity"]) == (False, "High")  # the partner's overrides
     # each workspace was reached with a token of its own tenant (the emulator refuses others with 401)
-    tenants = {temu.token_tenant("Bearer " + t) for t in temu._tokens}
-    assert {"00000000-0000-0000-0000-0000000000aa", "00000000-0000-0000-0000-0000000000bb"} <= tenants
+    assert {"00000000-0000-0000-0000-0000000000aa", "00000000-0000-0000-0000-0000000000bb"} <= temu.token_tenants()
     runs = run_targets(load(root), [targets["prod"], targets["partner"]], "plan", _options(temu, run_doctor=False))
     assert not any(r.plan.has_changes for r in runs)
 

@@ -72,3 +72,39 @@ def test_deprecated_rules_config_disable_or_remove(tmp_path):
     repo.write("sentinel-dac.yaml", "deprecated_rules: delete\n")
     result = run(repo, "validate")
     assert result.exit_code == 1 and "deprecated_rules must be disable or remove" in result.output
+
+
+def test_validate_goes_on_when_the_lock_is_broken(tmp_path):
+    """A conflicted or garbled lock is `version check`'s to report; validate still checks content."""
+    repo = Repo(tmp_path)
+    repo.write(RULE, rule())
+    repo.write("sentinel-dac.lock.json", "{garbage")
+    result = run(repo, "validate", "--no-kql")
+    assert result.exit_code == 0, result.output
+    check = run(repo, "version", "check")
+    assert check.exit_code == 1 and "not valid JSON" in check.output
+
+
+def test_deprecated_rule_through_plan_and_apply(tmp_path, temu):
+    """End to end on the emulator: disabled by apply; with `remove`, the plan deletes it."""
+    import json
+
+    from deploy_helpers import project_copy
+
+    root = project_copy(tmp_path)
+    (root / "detections/kv/nrt_minimal.meta.yaml").write_text(DEPRECATED)
+
+    def cli(*args):
+        return CliRunner().invoke(main, ["--project", str(root), *args])
+
+    assert cli("apply", "--target", "prod").exit_code == 0
+    nrt = [
+        i
+        for i in temu.state.store._items.values()
+        if "/alertrules/" in i.path.lower() and '"NRT"' in json.dumps(i.body)
+    ]
+    assert len(nrt) == 1 and nrt[0].body["properties"]["enabled"] is False
+    (root / "sentinel-dac.yaml").write_text("require_cases: false\ndeprecated_rules: remove\n")
+    result = cli("plan", "--target", "prod", "--no-doctor", "--format", "json")
+    changes = json.loads(result.output)["targets"][0]["plan"]["changes"]
+    assert [(c["action"], c["kind"]) for c in changes] == [("delete", "nrt-rule")]

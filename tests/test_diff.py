@@ -140,3 +140,46 @@ def test_no_changes_and_unknown_base(tmp_path):
     assert result.exit_code == 0 and "No rule or hunting query changes." in result.output
     result = CliRunner().invoke(main, ["--project", str(repo.root), "diff", "--base", "nope"])
     assert result.exit_code == 1 and "unknown git ref 'nope'" in result.output
+
+
+def test_huge_diffs_are_left_out_of_the_comment(tmp_path, monkeypatch):
+    import sentinel_dac.lifecycle.diff as diff_mod
+
+    report = report_of(setup_repo(tmp_path), run_tests=False)
+    monkeypatch.setattr(diff_mod, "COMMENT_LIMIT", 500)
+    md = render_markdown(report)
+    assert "```diff" not in md and "KQL diffs left out" in md and "| Changed logic | 1 |" in md
+    assert render_json(report)["changes"][1]["query_diff"]  # still in JSON
+
+
+def test_plan_section_against_the_emulator(tmp_path, temu):
+    """`diff --plan`: issue 11's plan of every target, read-only, as the comment's last section."""
+    from deploy_helpers import project_copy
+
+    root = project_copy(tmp_path)
+    repo = Repo.__new__(Repo)
+    repo.root = root
+    repo.git("init", "-q", "-b", "main")
+    repo.git("config", "user.email", "dev@example.com")
+    repo.git("config", "user.name", "dev")
+    repo.commit("base")
+    result = CliRunner().invoke(
+        main, ["--project", str(root), "diff", "--base", "main", "--no-tests", "--plan", "--target", "prod"]
+    )
+    assert result.exit_code == 0, result.output
+    section = result.output.split("### Deploy plan\n\n", 1)[1]
+    assert section.startswith("| target | create | update | replace | delete | drifted | conflict | unchanged |")
+    assert "| prod | 6 | 0 | 0 | 0 | 0 | 0 | 0 |" in section
+    assert "- prod: create scheduled-rule" in section
+    assert not [r for r in temu.requests if r.method in ("PUT", "DELETE")]  # a plan only reads
+
+
+def test_plan_section_reports_an_unreachable_target(tmp_path):
+    from sentinel_dac.deploy.workflow import TargetRun
+    from sentinel_dac.lifecycle.plan_section import render_runs
+
+    class T:
+        name = "prod"
+
+    md = render_runs([TargetRun(T(), error="ServiceRequestError: cannot connect")])  # type: ignore[arg-type]
+    assert "| prod | — |" in md and "- :x: **prod**: ServiceRequestError: cannot connect" in md

@@ -159,3 +159,14 @@ def test_credential_gets_tokens_of_each_targets_tenant(tmp_path, monkeypatch):
         # ARM refuses a token of the wrong tenant, as Azure does
         assert emu.wrong_tenant("Bearer " + b, "/subscriptions/11111111-1111-4111-8111-111111111111/x")
         assert emu.wrong_tenant("Bearer " + a, "/subscriptions/11111111-1111-4111-8111-111111111111/x") is None
+
+
+def test_the_shipped_example_targets_file_is_valid(tmp_path):
+    import shutil
+
+    from helpers import REPO_ROOT
+
+    shutil.copy(REPO_ROOT / "workspaces.example.yaml", tmp_path / "workspaces.yaml")
+    targets = load_targets(tmp_path)
+    assert list(targets) == ["prod", "pilot"]
+    assert targets["pilot"].overrides.enabled is False and targets["pilot"].selection.families == ("openai", "keyvault")

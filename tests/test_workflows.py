@@ -55,6 +55,7 @@ def test_pr_workflow_runs_the_steps_in_order():
     assert positions == sorted(positions)
     plan = pr["jobs"]["plan"]
     assert plan["permissions"]["id-token"] == "write" and plan["needs"] == "check"
+    assert any("--plan" in s.get("run", "") for s in plan["steps"])
     deploy = yaml.safe_load((REPO_ROOT / ".github/workflows/deploy.yml").read_text())
     assert deploy["jobs"]["apply"]["environment"] == "production"
 

@@ -26,7 +26,14 @@ SIGNS = {
 
 
 def target_options(f: Callable) -> Callable:
-    f = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)(f)
+    f = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json", "md"]),
+        default="text",
+        show_default=True,
+        help="md: a Markdown report (e.g. a pull-request comment).",
+    )(f)
     f = click.option(
         "--targets",
         "targets_file",
@@ -55,6 +62,9 @@ def run(app: AppContext, mode: str, target_names, all_targets, targets_file, opt
 def echo_runs(runs: list[TargetRun], fmt: str, verbose: bool = False) -> None:
     if fmt == "json":
         click.echo(json.dumps({"targets": [r.to_dict() for r in runs]}, indent=2))
+        return
+    if fmt == "md":
+        click.echo(markdown(runs, verbose))
         return
     for r in runs:
         click.echo(f"target {r.target.name} ({r.target.workspace_name})")
@@ -90,3 +100,32 @@ def echo_runs(runs: list[TargetRun], fmt: str, verbose: bool = False) -> None:
                     click.echo(
                         f"  {res.outcome:<9} {res.change.kind.value:<14} {res.change.title or res.change.name}{msg}"
                     )
+
+
+def markdown(runs: list[TargetRun], verbose: bool = False) -> str:
+    """One section per target: doctor findings, then a table of the changes."""
+    out = ["## sentinel-dac plan", ""]
+    for r in runs:
+        out.append(f"### {r.target.name} (`{r.target.workspace_name}`)")
+        if r.error:
+            out.append(f"**error:** {r.error}")
+        for f in r.doctor.findings if r.doctor else ():
+            out.append(f"- `{f.location}` {f.code} {f.message}")
+        if r.plan is not None:
+            counts = ", ".join(f"{n} {a}" for a, n in r.plan.counts().items() if n)
+            out += ["", counts or "nothing deployed", ""]
+            rows = [c for c in r.plan.changes if verbose or c.action is not Action.UNCHANGED]
+            if rows:
+                out += ["| | action | kind | object | details |", "|---|---|---|---|---|"]
+                for c in rows:
+                    details = "; ".join(x for x in (", ".join(c.fields), c.reason) if x).replace("|", "\\|")
+                    out.append(
+                        f"| {SIGNS[c.action]} | {c.action.value} | {c.kind.value} | {c.title or c.name} | {details} |"
+                    )
+        if r.report is not None:
+            out.append("")
+            out.append(
+                "result: " + (", ".join(f"{n} {o}" for o, n in sorted(r.report.counts().items())) or "nothing to do")
+            )
+        out.append("")
+    return "\n".join(out)

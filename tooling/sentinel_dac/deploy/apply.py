@@ -27,7 +27,7 @@ from .clients import Clients, get, put
 from .live import delete
 from .normalise import normalise
 from .objects import Kind
-from .ownership import desired_hash
+from .ownership import desired_hash, state_key
 from .plan import Action, Change, TargetPlan
 
 WAVES: tuple[tuple[Kind, ...], ...] = (
@@ -135,9 +135,12 @@ def _write(change: Change, clients: Clients, ws, state, force: bool) -> Result:
             state.record(obj, want, change.etag)
             return Result(change, "recorded", "already as desired; state entry written")
         if change.action is Action.REPLACE or (force and change.current is not None and _kind_differs(change)):
-            delete(clients, ws, _current_kind(change), obj.name)
+            old_kind = _current_kind(change)
+            delete(clients, ws, old_kind, obj.name)
             got = put(clients, ws, obj)
             state.record(obj, want, str(got.get("etag") or ""))
+            if old_kind is not obj.kind and state_key(old_kind, obj.name) in state.owned:
+                state.forget(old_kind, obj.name)  # the same name, now recorded under its new kind
             return Result(change, "replaced")
         etag = "*" if force and change.current is not None else (change.etag or None)
         if change.current is None:

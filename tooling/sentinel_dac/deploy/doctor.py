@@ -22,6 +22,7 @@ nothing while it reports errors.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -85,24 +86,18 @@ def read_tables(clients: Clients, target: Target) -> dict[str, WorkspaceTable]:
 
 def doctor(project: Project, target: Target, clients: Clients, logs: Any = None) -> DoctorReport:
     """Check every rule the target gets against its workspace; `logs` (a LogsQueryClient) adds freshness."""
-    from ..kql import DiagnosticKind, analyze, project_functions
+    from ..kql import DiagnosticKind, project_functions
 
     rendered, _ = render_for_target(project, target)
     tables = read_tables(clients, target)
-    catalog = TableCatalog(
-        {
-            t.name: TableSchema(t.name, tuple(Column(c, typ) for c, typ in t.columns.items()), "workspace")
-            for t in tables.values()
-            if t.plan in QUERYABLE_PLANS
-        }
-    )
+    catalog = _catalog(tables)
     lower = {name.lower(): t for name, t in tables.items()}
     functions = project_functions(rendered.watchlists, rendered.parsers)
     report = DoctorReport(target.name)
     used: dict[str, list[Any]] = {}
     for rule in rendered.rules:
         report.rules_checked += 1
-        analysis = analyze(rule.query, catalog, functions)
+        analysis = _analyze(rule.query, catalog, functions)
         for d in analysis.errors:
             name = rule.query[d.start : d.end]
             pos = rule.query_pos(d.start)
@@ -153,6 +148,45 @@ def doctor(project: Project, target: Target, clients: Clients, logs: Any = None)
     if logs is not None and used:
         _freshness(report, logs, target, used)
     return report
+
+
+_CATALOGS: dict[tuple, TableCatalog] = {}
+_LOCK = threading.Lock()
+
+
+def _catalog(tables: dict[str, WorkspaceTable]) -> TableCatalog:
+    """One catalogue object per distinct set of queryable tables: workspaces with the same schema
+    (prod and its staging copy, one tenant's many workspaces) share it, and with it the bound
+    symbols kql.analyze caches per catalogue and the analyses below."""
+    queryable = sorted((t.name, tuple(t.columns.items())) for t in tables.values() if t.plan in QUERYABLE_PLANS)
+    key = tuple(queryable)
+    with _LOCK:
+        if key not in _CATALOGS:
+            if len(_CATALOGS) >= 16:
+                _CATALOGS.clear()
+            _CATALOGS[key] = TableCatalog(
+                {n: TableSchema(n, tuple(Column(c, typ) for c, typ in cols), "workspace") for n, cols in queryable}
+            )
+        return _CATALOGS[key]
+
+
+_ANALYSES: dict[tuple, tuple[TableCatalog, Any]] = {}
+
+
+def _analyze(query: str, catalog: TableCatalog, functions: Any):
+    """kql.analyze, remembered per (query, catalogue, declarations): targets sharing a schema bind once."""
+    from ..kql import analyze
+
+    key = (query, id(catalog), functions)
+    hit = _ANALYSES.get(key)
+    if hit is not None and hit[0] is catalog:
+        return hit[1]
+    analysis = analyze(query, catalog, functions)
+    with _LOCK:
+        if len(_ANALYSES) >= 20000:
+            _ANALYSES.clear()
+        _ANALYSES[key] = (catalog, analysis)
+    return analysis
 
 
 def _freshness(report: DoctorReport, logs: Any, target: Target, used: dict[str, list[Any]]) -> None:

@@ -48,9 +48,6 @@ class Action(StrEnum):
     DELETE = "delete"
 
 
-CHANGING = (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.DELETE)
-
-
 @dataclass
 class Change:
     action: Action

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from ..deploy.normalise import RULE_DURATIONS, _iso
-from .compile import compile_problems
+from .compile import compile_problems, workspace_catalog
 from .constraints import rule_problems
 from .http import (
     ArmError,
@@ -103,7 +103,7 @@ def check_rule(state: State, ws: EmulatedWorkspace, rule_id: str, version: str, 
 
 def check_query(state: State, ws: EmulatedWorkspace, query: str) -> None:
     """Compile against the tables analytics rules may query (Analytics plan), functions and watchlists."""
-    found = compile_problems(query, ws.schema(), state.functions(ws), state.watchlists(ws))
+    found = compile_problems(query, workspace_catalog(ws), state.function_bodies(ws), state.watchlists(ws))
     if not found:
         return
     tables = [p for p in found if p.unknown_table]

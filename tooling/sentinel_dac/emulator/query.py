@@ -226,14 +226,32 @@ def _watchlist(wl: DeployedWatchlist) -> WatchlistData:
     return WatchlistData(wl.alias, tuple(columns), tuple(rows))
 
 
+_QUERY_CATALOGS: dict[int, tuple[EmulatedWorkspace, TableCatalog]] = {}
+
+
+def _query_catalog(workspace: EmulatedWorkspace) -> TableCatalog:
+    """Every table of the workspace (the query API reads Basic-plan tables too), one catalogue object per
+    workspace so kql.analyze's bound symbols are reused."""
+    hit = _QUERY_CATALOGS.get(id(workspace))
+    if hit is None or hit[0] is not workspace:
+        catalog = TableCatalog(
+            {
+                t.name: TableSchema(t.name, tuple(Column(c, ty) for c, ty in t.columns.items()), "emulator")
+                for t in workspace.tables.values()
+            }
+        )
+        hit = _QUERY_CATALOGS[id(workspace)] = (workspace, catalog)
+    return hit[1]
+
+
 def _compile(workspace: EmulatedWorkspace, query: str, content: WorkspaceContent) -> None:
     """The service's answer to a query that does not compile: SyntaxError or SemanticError, with line/pos."""
     from .compile import compile_problems
 
     problems = compile_problems(
         query,
-        {t.name: dict(t.columns) for t in workspace.tables.values()},
-        {f.alias: [(n, t) for n, t, _ in f.parameters] for f in content.functions},
+        _query_catalog(workspace),
+        {f.alias: (list(f.parameters), f.body) for f in content.functions},
         {w.alias: list(w.columns) for w in content.watchlists},
     )
     if not problems:

@@ -168,6 +168,10 @@ class Emulator:
     def authorised(self, header: str | None) -> bool:
         return bool(header) and header.startswith("Bearer ") and header[7:] in self._tokens
 
+    def token_tenants(self) -> set[str]:
+        """Every tenant a token was issued for (tests of multi-tenant runs)."""
+        return set(self._tokens.values())
+
     def token_tenant(self, header: str) -> str:
         return self._tokens.get(header[7:], "")
 

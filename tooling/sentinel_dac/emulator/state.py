@@ -115,6 +115,16 @@ class State:
                 out[props["functionAlias"]] = params
         return out
 
+    def function_bodies(self, ws: EmulatedWorkspace) -> dict[str, tuple[list[tuple[str, str]], str]]:
+        """Deployed functions → ((name, type) parameters, body), for compiling rule queries."""
+        params = self.functions(ws)
+        out = {}
+        for body in self.saved_searches(ws):
+            props = body.get("properties", {})
+            if props.get("functionAlias"):
+                out[props["functionAlias"]] = (params.get(props["functionAlias"], []), props.get("query") or "")
+        return out
+
     def query_content(self, ws: EmulatedWorkspace):
         """Deployed parsers (saved searches with an alias) and watchlists, as the query endpoint sees them."""
         from .query import DeployedFunction, DeployedWatchlist, WorkspaceContent

@@ -19,7 +19,7 @@ import duckdb_kql
 
 from .base import describe_construct
 from .dataset import DataSet, Window
-from .duckdb_tables import create_data_table, create_view, create_watchlist_table, insert_rows, q
+from .duckdb_tables import create_data_table, create_view, create_watchlist_table, insert_rows, q, storable_columns
 from .errors import EngineError, QueryFailed, UnsupportedKql
 from .extensions import install as install_extensions
 from .kqltypes import DUCKDB_TYPES
@@ -84,7 +84,10 @@ class EmbeddedEngine:
         schema = self._data.catalog.get(table)
         if schema is None:
             raise QueryFailed(f"table {table} is not in the catalogue")
-        only = None if columns is None else frozenset({*columns, "TimeGenerated"})
+        only = None
+        if columns is not None:  # DuckDB names are case-insensitive: keep the catalogue's spelling
+            wanted = {c.lower() for c in columns} | {"timegenerated"}
+            only = frozenset(n for n, _ in storable_columns(schema, None) if n.lower() in wanted)
         self._columns[table] = create_data_table(self._con, schema, None, only)
         if only is not None:
             self._stored[table] = only

@@ -211,7 +211,19 @@ _TITLES = {
 }
 
 
+COMMENT_LIMIT = 60_000
+"""GitHub refuses comments over 65,536 characters; past this the KQL diffs are left out."""
+
+
 def render_markdown(report: DiffReport) -> str:
+    text = _markdown(report, with_diffs=True)
+    if len(text) <= COMMENT_LIMIT:
+        return text
+    note = "\n_KQL diffs left out: the comment would exceed GitHub's size limit (see `--format json`)._\n"
+    return _markdown(report, with_diffs=False) + note
+
+
+def _markdown(report: DiffReport, with_diffs: bool) -> str:
     lines = [f"## sentinel-dac: changes against `{report.base}` ({report.commit[:12]})", ""]
     if not report.changes:
         lines.append("No rule or hunting query changes.")
@@ -224,7 +236,7 @@ def render_markdown(report: DiffReport) -> str:
             continue
         lines += ["", f"### {title}", ""]
         for c in group:
-            lines += _render_change(c)
+            lines += _render_change(c, with_diffs)
     lines += ["", "### Version check", ""]
     if report.version_findings:
         lines += [f"- :x: `{f.location}` {f.code} {f.message}" for f in report.version_findings]
@@ -238,7 +250,7 @@ def render_markdown(report: DiffReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _render_change(c: ItemChange) -> list[str]:
+def _render_change(c: ItemChange, with_diffs: bool = True) -> list[str]:
     version = ""
     if c.status in ("changed", "metadata", "deprecated") and c.old_version != c.new_version:
         version = f" — version {c.old_version} → {c.new_version}"
@@ -256,7 +268,7 @@ def _render_change(c: ItemChange) -> list[str]:
         if t.failures:
             text += " (failed: " + ", ".join(_md(f) for f in t.failures) + ")"
         lines.append(text)
-    if c.query_diff:
+    if c.query_diff and with_diffs:
         fence = "````" if "```" in c.query_diff else "```"
         lines += ["  <details><summary>KQL diff</summary>", "", f"  {fence}diff"]
         lines += [f"  {line}" for line in c.query_diff.splitlines()]
