@@ -1,12 +1,21 @@
 """Run a benchmark: `python -m benchmarks validate --rules 1000`, `engine --rows 1000000`, `content`,
-`devweek --out DIR`, `deploy`, `backtest --rows 1000000`, `compat`."""
+`devweek --out DIR`, `deploy`, `backtest --rows 1000000`, `compat`, `scrub --rows 100000`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from . import backtest_bench, compat_bench, content_bench, deploy_bench, devweek, engine_bench, validate_bench
+from . import (
+    backtest_bench,
+    compat_bench,
+    content_bench,
+    deploy_bench,
+    devweek,
+    engine_bench,
+    scrub_bench,
+    validate_bench,
+)
 
 BENCHES = {
     "validate": validate_bench,
@@ -16,6 +25,7 @@ BENCHES = {
     "deploy": deploy_bench,
     "backtest": backtest_bench,
     "compat": compat_bench,
+    "scrub": scrub_bench,
 }
 
 

@@ -58,3 +58,9 @@ def test_deploy_benchmark_plans_and_applies_without_writes(capsys):
     assert main(["deploy", "--rules", "12", "--targets", "2", "--latency", "0"]) == 0
     out = capsys.readouterr().out
     assert "12 rules x 2 targets" in out and "only reads" in out
+
+
+def test_scrub_benchmark_reports_rows_per_second(capsys):
+    assert main(["scrub", "--rows", "2000"]) == 0
+    out = capsys.readouterr().out
+    assert "2000 AZKVAuditLogs rows" in out and "rows/s" in out and "ratio" in out

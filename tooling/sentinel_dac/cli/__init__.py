@@ -68,10 +68,12 @@ def _register() -> None:
     from .emulate_cmd import emulate
     from .export_cmd import export
     from .fmt_cmd import fmt
+    from .hunt_cmd import hunt
     from .new_cmd import new
     from .plan_cmd import plan
     from .prune_cmd import prune
     from .query_cmd import query
+    from .samples_cmd import samples
     from .tables_cmd import tables
     from .test_cmd import test
     from .validate_cmd import validate
@@ -89,6 +91,8 @@ def _register() -> None:
         plan,
         apply,
         prune,
+        samples,
+        hunt,
         version,
         diff,
         fmt,

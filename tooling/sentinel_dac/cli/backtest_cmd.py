@@ -86,6 +86,17 @@ class _Progress:
     "`backtest:` section (sentinel-dac.yaml), whose --expect and markdown report path then apply too.",
 )
 @click.option(
+    "--target",
+    "target_name",
+    help="Fetch the logs from this target's workspace (a name in workspaces.yaml) instead of --data; "
+    "needs --start and --end. Tables are fetched once, projected to the columns the rules use.",
+)
+@click.option(
+    "--scrub",
+    is_flag=True,
+    help="With --target: pseudonymise the fetched rows (key in $SENTINEL_DAC_PSEUDONYM_KEY) before replay.",
+)
+@click.option(
     "--start",
     help="First moment of the range (ISO-8601 with zone, or a date = midnight UTC). Default: the data's first hour.",
 )
@@ -105,7 +116,7 @@ class _Progress:
     help="Rules replayed in parallel (threads over one copy of the data).",
 )
 @click.pass_obj
-def backtest(app: AppContext, rules, data, start, end, fmt, out, expect, jobs) -> None:
+def backtest(app: AppContext, rules, data, target_name, scrub, start, end, fmt, out, expect, jobs) -> None:
     """Replay rules over recorded logs at every scheduled time and report their alerts.
 
     Each Scheduled rule runs every queryFrequency (the first run when a whole
@@ -119,7 +130,14 @@ def backtest(app: AppContext, rules, data, start, end, fmt, out, expect, jobs) -
     if lo is not None and hi is not None and hi <= lo:
         raise UsageError(f"--end {end} is not after --start {start}")
     standing = None
-    if data is None:
+    if target_name is not None:
+        if data is not None:
+            raise UsageError("give --data DIR or --target NAME, not both")
+        if lo is None or hi is None:
+            raise UsageError("--target needs --start and --end (the range to fetch from the workspace)")
+    elif scrub:
+        raise UsageError("--scrub applies to --target (recorded data is pseudonymised when recorded)")
+    elif data is None:
         standing = app.config.backtest
         if standing is None:
             raise UsageError("give --data DIR, or configure `backtest:` (data, expect, report) in sentinel-dac.yaml")
@@ -130,12 +148,19 @@ def backtest(app: AppContext, rules, data, start, end, fmt, out, expect, jobs) -
     project = app.project(extra_paths=rules)
     selected = _select(project.rules, rules)
     episodes = load_episodes(expect, str(expect)) if expect else None
-    shown = data.as_posix() if standing is None else _shown(data, app.config.root)
     progress = _Progress(fmt == "text" and out is None and sys.stderr.isatty())
+    logs = None
     try:
-        result = run_backtest(project, selected, FolderSource(data, shown), lo, hi, progress, jobs)
+        if target_name is not None:
+            source, logs = _workspace_source(app, project, selected, target_name, scrub, lo, hi)
+        else:
+            shown = data.as_posix() if standing is None else _shown(data, app.config.root)
+            source = FolderSource(data, shown)
+        result = run_backtest(project, selected, source, lo, hi, progress, jobs)
     finally:
         progress.close()
+        if logs is not None:
+            logs.close()
     scored = score(episodes, result.rules, result.days, str(expect)) if episodes is not None else None
     text = RENDERERS[fmt](result, scored)
     if standing is not None and standing.report is not None and not result.failed:
@@ -147,6 +172,21 @@ def backtest(app: AppContext, rules, data, start, end, fmt, out, expect, jobs) -
     else:
         click.echo(text)
     raise SystemExit(1 if result.failed else 3 if result.incomplete else 0)
+
+
+def _workspace_source(app: AppContext, project, rules, target_name: str, scrub: bool, lo, hi):
+    """The rules' tables from a target's workspace (issue 13): fetched once, split by time."""
+    from ..backtest.workspace import WorkspaceSource
+    from ..hunt import WorkspaceLogs
+    from ..hunt.fetch import merge_reads, tables_read
+    from ..privacy import load_key
+    from ..targets import load_targets, select_targets
+
+    key = load_key() if scrub else None
+    target = select_targets(load_targets(app.config.root), [target_name])[0]
+    reads = merge_reads(r for rule in rules for r in tables_read(rule, project))
+    logs = WorkspaceLogs(target)
+    return WorkspaceSource(logs, reads, lo, hi, key), logs
 
 
 __all__ = ["backtest"]

@@ -57,7 +57,7 @@ def compile_problems(
     decls = Functions(
         watchlists=tuple(sorted((a, tuple(cols)) for a, cols in (watchlists or {}).items())),
         functions=tuple(
-            FunctionDecl((alias,), tuple(Param(n, t) for n, t in params), body)
+            FunctionDecl((alias,), tuple(Param(*p) for p in params), body)  # (name, type[, default])
             for alias, (params, body) in sorted((functions or {}).items())
         ),
     )

@@ -1,10 +1,20 @@
 """The Log Analytics query endpoint's engine: KQL over the workspace's sample rows.
 
-Behind a small interface (`QueryEngine`) so the embedded engine can be swapped: today it runs
-`duckdb_kql` directly; the project's simulator (issue 5, `sentinel_dac.engine`) will replace
-`DuckDbKqlEngine` with one that also implements Sentinel's own semantics, without touching the
-HTTP side. Results come back in the shape `azure-monitor-query` reads:
-`{"tables": [{"name", "columns": [{"name", "type"}], "rows"}]}`.
+There is one KQL execution path in the project: `sentinel_dac.engine` (the embedded engine over a
+`DataSet`). This module only adapts an emulated workspace to it — its tables (columns as the
+workspace declares them, so custom `_CL` tables work), its sample rows typed strictly by those
+columns, the parsers deployed to it as saved searches and its watchlists — and shapes the answer
+the way `azure-monitor-query` reads it: `{"tables": [{"name", "columns": [{"name", "type"}],
+"rows"}]}`, plus `"error"` for a partial result.
+
+Before running, the query is compiled against the workspace with Kusto.Language (`compile.py`), as
+the service does: a syntax error or an unknown table/column is a 400 with the service's inner
+codes (`SyntaxError`, `SemanticError`) rather than whatever the embedded engine would say.
+
+The service's result limits (https://learn.microsoft.com/azure/azure-monitor/service-limits,
+"Log Analytics query API"): at most 500,000 records and ~100 MiB of data; beyond them the answer is
+cut and marked partial (`E_QUERY_RESULT_SET_TOO_LARGE`). Both are settings, so tests can hit them
+with a handful of rows.
 """
 
 from __future__ import annotations
@@ -16,24 +26,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
+from ..catalog.tables import Column, TableCatalog, TableSchema
+from ..content.model import FunctionParam
+from ..content.watchlists import GETWATCHLIST_COLUMNS
+from ..engine import DataSet, EngineError, FunctionDef, TableData, UnsupportedKql, WatchlistData, Window
+from ..engine.samples import SampleRow, type_row
 from .workspace import EmulatedWorkspace
 
-DUCKDB_TYPES = {
-    "string": "VARCHAR",
-    "int": "INTEGER",
-    "long": "BIGINT",
-    "real": "DOUBLE",
-    "bool": "BOOLEAN",
-    "datetime": "TIMESTAMP",
-    "dynamic": "JSON",
-    "timespan": "INTERVAL",
-    "guid": "VARCHAR",
-    "decimal": "DOUBLE",
-}
+MAX_ROWS = 500_000
+MAX_BYTES = 100 * 1024 * 1024
 
 
 class QueryFailed(Exception):
-    """The query cannot run: answered as 400 with `code` and this message."""
+    """The query cannot run: answered as 400 with `code` (the service's inner error code) and this message."""
 
     def __init__(self, code: str, message: str):
         super().__init__(message)
@@ -52,6 +57,32 @@ class QueryResult:
         return out
 
 
+@dataclass(frozen=True)
+class DeployedFunction:
+    """A saved search with a function alias, as the query endpoint sees it."""
+
+    alias: str
+    parameters: tuple[tuple[str, str, str | None], ...]
+    body: str
+
+
+@dataclass(frozen=True)
+class DeployedWatchlist:
+    alias: str
+    search_key: str
+    columns: tuple[str, ...]
+    items: tuple[tuple[str, dict[str, str]], ...]
+    """(item id, CSV row)."""
+
+
+@dataclass(frozen=True)
+class WorkspaceContent:
+    """What was deployed to a workspace that queries can call: parsers and watchlists."""
+
+    functions: tuple[DeployedFunction, ...] = ()
+    watchlists: tuple[DeployedWatchlist, ...] = ()
+
+
 class QueryEngine(Protocol):
     def run(
         self,
@@ -59,119 +90,182 @@ class QueryEngine(Protocol):
         query: str,
         start: datetime | None,
         end: datetime | None,
-        functions: list[str],
+        content: WorkspaceContent,
     ) -> QueryResult: ...
 
 
 @dataclass
-class DuckDbKqlEngine:
-    """Runs KQL with duckdb_kql over sample rows loaded into DuckDB (one database per workspace)."""
+class WorkspaceQueryEngine:
+    """`sentinel_dac.engine`'s embedded engine, one per workspace, reloaded when deployed content changes."""
 
-    max_rows: int = 500_000
+    max_rows: int = MAX_ROWS
     """Rows returned before the answer is cut and marked as a partial result (the service's limit)."""
-    _cons: dict[str, Any] = field(default_factory=dict)
+    max_bytes: int = MAX_BYTES
+    """Bytes of row data (as JSON) returned before the answer is cut and marked partial."""
+    compile_first: bool = True
+    """Compile with Kusto.Language before running, for the service's own syntax/semantic errors."""
+    _engines: dict[str, tuple[WorkspaceContent, Any, threading.Lock]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def run(self, workspace, query, start, end, functions):
-        import duckdb_kql
-        from duckdb_kql.types import kusto_type
-
-        with self._lock:
-            con = self._connection(workspace)
-            cur = con.cursor()
+    def run(self, workspace, query, start, end, content=WorkspaceContent()):
+        if self.compile_first:
+            _compile(workspace, query, content)
+        engine, lock = self._engine(workspace, content)
         try:
-            self._window(cur, workspace, start, end)
-            rel = duckdb_kql.query(cur, query, query_now=end or datetime.now(UTC), functions=functions or None)
-            names, types = list(rel.columns), [kusto_type(t) for t in rel.types]
-            rows = rel.limit(self.max_rows + 1).fetchall()
-        except duckdb_kql.KqlUnsupportedError as exc:
+            with lock:
+                result = engine.run(query, end or datetime.now(UTC), Window(start, end))
+        except UnsupportedKql as exc:
             raise QueryFailed("NotSupported", f"the emulator's KQL engine cannot run this query: {exc}") from None
-        except duckdb_kql.KqlError as exc:
-            raise QueryFailed("SemanticError" if "Schema" in type(exc).__name__ else "SyntaxError", str(exc)) from None
-        except Exception as exc:  # DuckDB errors while executing
-            raise QueryFailed("EngineError", f"{type(exc).__name__}: {exc}") from None
-        finally:
-            cur.close()
+        except EngineError as exc:
+            raise QueryFailed("SemanticError", str(exc)) from None
+        return self._answer(result)
+
+    def _answer(self, result) -> QueryResult:
+        rows: list[list[Any]] = []
+        size, cut = 0, None
+        for row in result.rows:
+            if len(rows) >= self.max_rows:
+                cut = f"Query result set has exceeded the internal record count limit {self.max_rows}"
+                break
+            values = [_json_value(v) for v in row]
+            size += len(json.dumps(values, default=str))
+            if size > self.max_bytes:
+                cut = f"Query result set has exceeded the internal data size limit {self.max_bytes} bytes"
+                break
+            rows.append(values)
         partial = None
-        if len(rows) > self.max_rows:
-            rows = rows[: self.max_rows]
+        if cut:
             partial = {
                 "code": "PartialError",
                 "message": "There were some errors when processing your query.",
                 "details": [
                     {
                         "code": "EngineError",
-                        "message": f"Query result set has exceeded the internal record count limit {self.max_rows} "
-                        "(E_QUERY_RESULT_SET_TOO_LARGE; see https://aka.ms/kustoquerylimits)",
+                        "message": f"{cut} (E_QUERY_RESULT_SET_TOO_LARGE; see https://aka.ms/kustoquerylimits)",
                     }
                 ],
             }
         table = {
             "name": "PrimaryResult",
-            "columns": [{"name": n, "type": t} for n, t in zip(names, types, strict=True)],
-            "rows": [[_json_value(v) for v in row] for row in rows],
+            "columns": [{"name": n, "type": t} for n, t in zip(result.columns, result.types, strict=True)],
+            "rows": rows,
         }
         return QueryResult([table], partial)
 
     def reset(self, workspace: EmulatedWorkspace) -> None:
-        """Forget a workspace's database, so its sample rows are loaded again on the next query."""
+        """Forget a workspace's loaded data, so its sample rows are loaded again on the next query."""
         with self._lock:
-            con = self._cons.pop(workspace.customer_id, None)
-        if con is not None:
-            con.close()
+            known = self._engines.pop(workspace.customer_id, None)
+        if known is not None:
+            with known[2]:
+                known[1].close()
 
     def close(self) -> None:
-        """Close every DuckDB connection. DuckDB connections left open until interpreter exit can
-        abort the process ("FATAL: exception not rethrown") while Python tears down threads."""
+        """Close every engine. DuckDB connections left open until interpreter exit can abort the
+        process ("FATAL: exception not rethrown") while Python tears down threads."""
         with self._lock:
-            cons, self._cons = list(self._cons.values()), {}
-        for con in cons:
-            con.close()
+            engines, self._engines = list(self._engines.values()), {}
+        for _, engine, lock in engines:
+            with lock:
+                engine.close()
 
-    def _connection(self, workspace: EmulatedWorkspace):
-        key = workspace.customer_id
-        if key not in self._cons:
-            import duckdb_kql
+    def _engine(self, workspace: EmulatedWorkspace, content: WorkspaceContent):
+        from ..engine.embedded import EmbeddedEngine
 
-            con = duckdb_kql.connect()
-            con.execute("CREATE SCHEMA samples")
-            for table in workspace.tables.values():
-                # DuckDB names are case-insensitive; a few catalogued tables (AzureDiagnostics) list
-                # columns differing only in case: keep the first of each.
-                names = list({c.lower(): c for c in reversed(table.columns)}.values())[::-1]
-                cols = ", ".join(f'"{c}" {DUCKDB_TYPES.get(table.columns[c], "VARCHAR")}' for c in names)
-                con.execute(f'CREATE TABLE samples."{table.name}" ({cols})')
-                rows = workspace.samples.get(table.name) or []
-                if rows:
-                    marks = ", ".join("?" for _ in names)
-                    con.executemany(
-                        f'INSERT INTO samples."{table.name}" VALUES ({marks})',
-                        [[_cell(row.get(c), table.columns[c]) for c in names] for row in rows],
-                    )
-            self._cons[key] = con
-        return self._cons[key]
-
-    def _window(self, cur, workspace: EmulatedWorkspace, start, end) -> None:
-        """Each table as a view limited to the query's timespan, as the service applies it."""
-        for table in workspace.tables.values():
-            where = []
-            if "TimeGenerated" in table.columns:
-                if start is not None:
-                    where.append(f"TimeGenerated >= TIMESTAMP '{start.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f}'")
-                if end is not None:
-                    where.append(f"TimeGenerated < TIMESTAMP '{end.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f}'")
-            clause = f" WHERE {' AND '.join(where)}" if where else ""
-            cur.execute(f'CREATE TEMP VIEW "{table.name}" AS SELECT * FROM samples."{table.name}"{clause}')
+        with self._lock:
+            known = self._engines.get(workspace.customer_id)
+            if known is not None and known[0] == content:
+                return known[1], known[2]
+            engine = known[1] if known is not None else EmbeddedEngine()
+            lock = known[2] if known is not None else threading.Lock()
+            with lock:
+                engine.load(workspace_dataset(workspace, content))
+            self._engines[workspace.customer_id] = (content, engine, lock)
+            return engine, lock
 
 
-def _cell(value: Any, kql_type: str) -> Any:
-    if value is None:
-        return None
-    if kql_type == "dynamic":
-        return json.dumps(value)
-    if kql_type == "datetime" and isinstance(value, str):
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC).replace(tzinfo=None)
-    return value
+def workspace_dataset(workspace: EmulatedWorkspace, content: WorkspaceContent = WorkspaceContent()) -> DataSet:
+    """The workspace as the engine's DataSet: its tables, typed sample rows, parsers and watchlists."""
+    catalog = TableCatalog(
+        {
+            t.name: TableSchema(t.name, tuple(Column(c, ty) for c, ty in t.columns.items()), "emulated workspace")
+            for t in workspace.tables.values()
+        }
+    )
+    data = DataSet(catalog)
+    for name, raw_rows in workspace.samples.items():
+        schema = catalog.get(name)
+        table = data.tables.setdefault(name, TableData(schema))
+        for i, raw in enumerate(raw_rows, start=1):
+            (values, ingested), problems = type_row(raw, schema)
+            if problems:
+                raise QueryFailed(
+                    "EngineError", f"sample row {i} of table {name}: " + "; ".join(p.message for p in problems)
+                )
+            table.rows.append(SampleRow(values, ingested, f"emulated {name}", i))
+    for fn in content.functions:
+        params = tuple(FunctionParam(n, t, d) for n, t, d in fn.parameters)
+        data.functions.append(FunctionDef(fn.alias, params, fn.body))
+    for wl in content.watchlists:
+        data.watchlists[wl.alias.casefold()] = _watchlist(wl)
+    return data
+
+
+def _watchlist(wl: DeployedWatchlist) -> WatchlistData:
+    fixed = [n for n, _ in GETWATCHLIST_COLUMNS]
+    columns = (*GETWATCHLIST_COLUMNS, *((c, "string") for c in wl.columns if c not in fixed))
+    rows = []
+    for item_id, item in wl.items:
+        row: dict[str, object] = {
+            "_DTItemId": item_id,
+            "LastUpdatedTimeUTC": None,
+            "SearchKey": item.get(wl.search_key, ""),
+        }
+        row.update({k: v for k, v in item.items() if k not in row})
+        rows.append(row)
+    return WatchlistData(wl.alias, tuple(columns), tuple(rows))
+
+
+_QUERY_CATALOGS: dict[int, tuple[EmulatedWorkspace, TableCatalog]] = {}
+
+
+def _query_catalog(workspace: EmulatedWorkspace) -> TableCatalog:
+    """Every table of the workspace (the query API reads Basic-plan tables too), one catalogue object per
+    workspace so kql.analyze's bound symbols are reused."""
+    hit = _QUERY_CATALOGS.get(id(workspace))
+    if hit is None or hit[0] is not workspace:
+        catalog = TableCatalog(
+            {
+                t.name: TableSchema(t.name, tuple(Column(c, ty) for c, ty in t.columns.items()), "emulator")
+                for t in workspace.tables.values()
+            }
+        )
+        hit = _QUERY_CATALOGS[id(workspace)] = (workspace, catalog)
+    return hit[1]
+
+
+def _compile(workspace: EmulatedWorkspace, query: str, content: WorkspaceContent) -> None:
+    """The service's answer to a query that does not compile: SyntaxError or SemanticError, with line/pos."""
+    from .compile import compile_problems
+
+    problems = compile_problems(
+        query,
+        _query_catalog(workspace),
+        {f.alias: (list(f.parameters), f.body) for f in content.functions},
+        {w.alias: list(w.columns) for w in content.watchlists},
+    )
+    if not problems:
+        return
+    first = problems[0]
+    syntax = first.code.startswith("KS0") or "expected" in first.message.lower()
+    if first.unknown_table:
+        detail = f"Failed to resolve table or column expression named '{first.unknown_name}'"
+    else:
+        detail = first.message
+    raise QueryFailed(
+        "SyntaxError" if syntax else "SemanticError",
+        f"{detail} (line {first.line}, position {first.column}; {first.code})",
+    )
 
 
 def _json_value(v: Any) -> Any:
@@ -191,6 +285,4 @@ def _json_value(v: Any) -> Any:
         return f"{sign}{int(days)}.{text}" if days else f"{sign}{text}"
     if isinstance(v, Decimal):
         return float(v)
-    if isinstance(v, dict | list):
-        return v
     return v

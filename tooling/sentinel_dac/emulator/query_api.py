@@ -26,9 +26,9 @@ def query(emu: Emulator, req: Request) -> Response:
         raise _bad("The request had some invalid properties", "MissingQuery", "the body needs a 'query'")
     start, end = timespan(body.get("timespan") or req.query.get("timespan"))
     with emu.state.lock:
-        functions = emu.state.function_definitions(ws)
+        content = emu.state.query_content(ws)
     try:
-        result = emu.engine.run(ws, text, start, end, functions)
+        result = emu.engine.run(ws, text, start, end, content)
     except QueryFailed as exc:
         raise _bad("The request had some invalid properties", exc.code, str(exc)) from None
     return Response(200, result.to_json())

@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from .faults import FaultConfig, FaultInjector
 from .http import ArmError, Request, Response
-from .query import DuckDbKqlEngine, QueryEngine
+from .query import QueryEngine, WorkspaceQueryEngine
 from .query_api import query as run_query
 from .router import route
 from .state import Settings, State
@@ -55,7 +55,7 @@ class Emulator:
     ):
         self.state = State(workspaces, settings or Settings())
         self.faults = FaultInjector(faults or FaultConfig())
-        self.engine: QueryEngine = engine or DuckDbKqlEngine()
+        self.engine: QueryEngine = engine or WorkspaceQueryEngine()
         self.tenant_id = workspaces[0].tenant_id if workspaces else "00000000-0000-0000-0000-0000000000aa"
         self.requests: list[Logged] = []
         self._tokens: dict[str, str] = {}

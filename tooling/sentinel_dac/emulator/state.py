@@ -125,16 +125,30 @@ class State:
                 out[props["functionAlias"]] = (params.get(props["functionAlias"], []), props.get("query") or "")
         return out
 
-    def function_definitions(self, ws: EmulatedWorkspace) -> list[str]:
-        """Deployed functions as Kusto definitions, for the query engine."""
-        out = []
+    def query_content(self, ws: EmulatedWorkspace):
+        """Deployed parsers (saved searches with an alias) and watchlists, as the query endpoint sees them."""
+        from .query import DeployedFunction, DeployedWatchlist, WorkspaceContent
+
+        functions = []
         for body in self.saved_searches(ws):
             props = body.get("properties", {})
             if props.get("functionAlias"):
-                out.append(
-                    f"function {props['functionAlias']}({props.get('functionParameters') or ''}) {{ {props['query']} }}"
-                )
-        return out
+                try:
+                    params = tuple(parse_function_parameters(props.get("functionParameters") or ""))
+                except ValueError:
+                    params = ()
+                functions.append(DeployedFunction(props["functionAlias"], params, props["query"]))
+        coll = f"{ws.ref.resource_id}/providers/Microsoft.SecurityInsights/watchlists"
+        watchlists = [
+            DeployedWatchlist(
+                s.name,
+                (s.body.get("properties") or {}).get("itemsSearchKey", ""),
+                tuple(s.extra.get("columns", [])),
+                tuple((k, dict(v)) for k, v in s.extra.get("items", {}).items()),
+            )
+            for s in self.store.children(coll)
+        ]
+        return WorkspaceContent(tuple(functions), tuple(watchlists))
 
     def watchlists(self, ws: EmulatedWorkspace) -> dict[str, list[str]]:
         coll = f"{ws.ref.resource_id}/providers/Microsoft.SecurityInsights/watchlists"
