@@ -1,14 +1,21 @@
 """Run a benchmark: `python -m benchmarks validate --rules 1000`, `engine --rows 1000000`, `content`,
-`devweek --out DIR`."""
+`devweek --out DIR`, `deploy`, `backtest --rows 1000000`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from . import content_bench, devweek, engine_bench, validate_bench
+from . import backtest_bench, content_bench, deploy_bench, devweek, engine_bench, validate_bench
 
-BENCHES = {"validate": validate_bench, "engine": engine_bench, "content": content_bench, "devweek": devweek}
+BENCHES = {
+    "validate": validate_bench,
+    "engine": engine_bench,
+    "content": content_bench,
+    "devweek": devweek,
+    "deploy": deploy_bench,
+    "backtest": backtest_bench,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -84,3 +84,31 @@ def engine():
     e = EmbeddedEngine()
     yield e
     e.close()
+
+
+@pytest.fixture(scope="session")
+def targets_emulator_server(tmp_path_factory):
+    """An emulator with the deploy targets' workspaces: two in one tenant, one in another."""
+    from helpers import TARGETS_EMULATOR
+    from sentinel_dac.emulator import Emulator, load_workspaces
+
+    emu = Emulator(load_workspaces(TARGETS_EMULATOR), cert_dir=tmp_path_factory.mktemp("targets-ca"))
+    emu.start()
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture
+def temu(targets_emulator_server, monkeypatch):
+    """The targets emulator, emptied, no faults, and the environment pointing azure-identity and the CLI at it."""
+    from sentinel_dac.emulator import FaultConfig, Settings
+
+    emu = targets_emulator_server
+    emu.state.store.clear()
+    emu.state.settings = Settings(lro_polls=0)
+    emu.faults.reconfigure(FaultConfig())
+    emu.faults.stats.clear()
+    emu.requests.clear()
+    for key, value in emu.env().items():
+        monkeypatch.setenv(key, value)
+    return emu

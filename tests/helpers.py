@@ -104,3 +104,6 @@ def dataset(tables: dict[str, list[dict]] | None = None, delay=None, functions=(
     data.functions = list(functions)
     data.add_watchlists(list(watchlists), updated)
     return data
+
+
+TARGETS_EMULATOR = FIXTURES / "targets" / "emulator.yaml"

@@ -28,3 +28,24 @@ def test_content_benchmark_runs_the_repository_suite(capsys):
     assert main(["content", "--repeat", "1"]) == 0
     out = capsys.readouterr().out
     assert "whole suite" in out and "per-case overhead" in out
+
+
+def test_backtest_benchmark_scales_the_week_in_time_order(tmp_path):
+    from benchmarks.backtest_bench import scale_week
+
+    src = tmp_path / "week"
+    src.mkdir()
+    lines = [f'{{"TimeGenerated": "2024-05-0{d}T00:00:00Z"}}' for d in range(1, 5)]
+    (src / "T.jsonl").write_text("\n".join(lines) + "\n")
+    assert scale_week(src, tmp_path / "up", ["T", "Missing"], 10) == {"T": 10}
+    up = (tmp_path / "up" / "T.jsonl").read_text().splitlines()
+    assert up == [lines[0]] * 3 + [lines[1]] * 3 + [lines[2]] * 2 + [lines[3]] * 2  # repeated in place: sorted
+    down = scale_week(src, tmp_path / "down", ["T"], 2)
+    assert down == {"T": 2}
+    assert (tmp_path / "down" / "T.jsonl").read_text().splitlines() == [lines[0], lines[2]]  # thinned evenly
+
+
+def test_deploy_benchmark_plans_and_applies_without_writes(capsys):
+    assert main(["deploy", "--rules", "12", "--targets", "2", "--latency", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "12 rules x 2 targets" in out and "only reads" in out

@@ -27,6 +27,16 @@ DEFAULT_PATHS = {
 
 
 @dataclass(frozen=True)
+class BacktestConfig:
+    """`backtest:` in sentinel-dac.yaml: the project's standing backtest (paths resolved against the root)."""
+
+    data: Path
+    expect: Path | None = None
+    report: Path | None = None
+    generate: str | None = None
+
+
+@dataclass(frozen=True)
 class ProjectConfig:
     root: Path
     paths: dict[str, Path] = field(default_factory=dict)
@@ -34,6 +44,9 @@ class ProjectConfig:
     config_file: Path | None = None
     ingestion_delay: dict[str, timedelta] = field(default_factory=dict)
     """Per-table delay between TimeGenerated and ingestion for sample rows (`default` for all others)."""
+    backtest: BacktestConfig | None = None
+    deprecated_rules: str = "disable"
+    """What deploy does with a deprecated rule: `disable` it (kept, enabled false) or `remove` it."""
 
     def content_dir(self, name: str) -> Path:
         return self.paths[name]
@@ -73,6 +86,19 @@ def load_config(root: Path | None) -> ProjectConfig:
         require_cases=bool(doc.data.get("require_cases", True)),
         config_file=cfg_file,
         ingestion_delay=_delays(doc.data.get("ingestion_delay") or {}),
+        deprecated_rules=doc.data.get("deprecated_rules", "disable"),
+        backtest=_backtest(root, doc.data.get("backtest")),
+    )
+
+
+def _backtest(root: Path, raw: dict | None) -> BacktestConfig | None:
+    if not raw:
+        return None
+    return BacktestConfig(
+        data=root / raw["data"],
+        expect=root / raw["expect"] if raw.get("expect") else None,
+        report=root / raw["report"] if raw.get("report") else None,
+        generate=raw.get("generate"),
     )
 
 

@@ -141,8 +141,37 @@ _DECLARED = [
     Code("DAC521", "unsupported-kql", "The query uses KQL the engine does not support."),
     Code("DAC522", "query-error", "The engine could not run the query."),
     Code("DAC523", "case-not-run", "A test case could not be run (engine unavailable)."),
+    # Lifecycle: version lock, formatting, generated docs (issue 12)
+    Code("DAC800", "version-not-bumped", "A rule's logic changed but its version did not go up."),
+    Code("DAC801", "version-decreased", "A rule's version went down."),
+    Code("DAC802", "id-changed", "An existing rule file's id changed."),
+    Code("DAC803", "id-reused", "A rule takes the id of a deprecated or deleted rule."),
+    Code("DAC804", "lock-stale", "The version lock does not match the content (regenerate it)."),
+    Code("DAC810", "not-formatted", "A content file is not in canonical format (`sentinel-dac fmt`)."),
+    Code("DAC820", "docs-stale", "The generated rule catalogue in docs/ does not match the content."),
     # Deploy and targets
     Code("DAC600", "invalid-emulator-workspaces", "The emulator's workspace fixture file is malformed."),
+    Code("DAC601", "invalid-targets", "The deployment targets file (workspaces.yaml) is malformed."),
+    Code("DAC602", "unknown-override", "A target overrides a rule, parameter or watchlist the project does not have."),
+    Code("DAC603", "invalid-parameter", "A rule parameter is not a top-level `let NAME = literal;` of its query."),
+    Code("DAC604", "empty-selection", "A target's content selection matches nothing."),
+    Code("DAC610", "workspace-table-missing", "A rule reads a table the target workspace does not have."),
+    Code("DAC611", "workspace-column-missing", "A rule reads a column the target workspace's table does not have."),
+    Code(
+        "DAC612",
+        "table-plan",
+        "A rule reads a table on the Basic or Auxiliary plan, which analytics rules cannot query.",
+    ),
+    Code("DAC613", "stale-data", "A table a rule reads has received no data recently in the target workspace."),
+    # Backtest (issue 7)
+    Code("DAC700", "backtest-no-data", "The backtest's data folder holds no usable JSON Lines files."),
+    Code("DAC701", "data-unordered", "Rows of a backtest data file are not in TimeGenerated order."),
+    Code("DAC702", "data-overlap", "Two backtest data files of one table cover overlapping times."),
+    Code("DAC703", "data-gap", "A table's data has a gap, or does not cover the backtest range."),
+    Code("DAC704", "rule-no-data", "A rule reads a table with no data in the backtest: not backtested."),
+    Code("DAC705", "range-too-short", "The backtest range is shorter than the rule's queryPeriod: not backtested."),
+    Code("DAC706", "backtest-run-failed", "A rule run failed in the backtest (unsupported KQL or query error)."),
+    Code("DAC707", "invalid-expect", "The --expect episodes file is malformed."),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _DECLARED}

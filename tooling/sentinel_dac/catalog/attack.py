@@ -73,3 +73,13 @@ def atlas_tactics() -> dict[str, dict[str, Any]]:
 
 def atlas_version() -> str:
     return str(_data("atlas.json")["source"].get("atlas_version", "?"))
+
+
+@cache
+def enterprise_tactics() -> tuple[dict[str, Any], ...]:
+    """ATT&CK Enterprise tactics in matrix order: `{"id", "name", "sentinel_name", ...}`."""
+    return tuple(_data("attack-enterprise.json")["tactics"])
+
+
+def attack_version() -> str:
+    return str(_data("attack-enterprise.json")["source"].get("attack_version", "?"))

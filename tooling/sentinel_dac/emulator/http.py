@@ -77,13 +77,18 @@ def check_api_version(req: Request, resource_type: str, supported: list[str]) ->
     return version
 
 
-def page(req: Request, items: list[dict[str, Any]], page_size: int) -> dict[str, Any]:
-    """One page of a list; `nextLink` carries the api-version and a `$skipToken` offset."""
+def page(req: Request, items: list[Any], page_size: int, render=None) -> dict[str, Any]:
+    """One page of a list; `nextLink` carries the api-version and a `$skipToken` offset.
+
+    `render`, when given, turns each item of the page (only) into its JSON: a list of N objects
+    read in pages costs N renders, not N per page.
+    """
     try:
         start = int(req.query.get("$skipToken", "0"))
     except ValueError:
         raise bad_request(f"$skipToken '{req.query['$skipToken']}' is not valid") from None
-    out: dict[str, Any] = {"value": items[start : start + page_size]}
+    chunk = items[start : start + page_size]
+    out: dict[str, Any] = {"value": [render(i) for i in chunk] if render else chunk}
     if start + page_size < len(items):
         query = {k: v for k, v in req.query.items() if k != "$skipToken"}
         query["$skipToken"] = str(start + page_size)

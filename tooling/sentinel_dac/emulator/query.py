@@ -113,6 +113,21 @@ class DuckDbKqlEngine:
         }
         return QueryResult([table], partial)
 
+    def reset(self, workspace: EmulatedWorkspace) -> None:
+        """Forget a workspace's database, so its sample rows are loaded again on the next query."""
+        with self._lock:
+            con = self._cons.pop(workspace.customer_id, None)
+        if con is not None:
+            con.close()
+
+    def close(self) -> None:
+        """Close every DuckDB connection. DuckDB connections left open until interpreter exit can
+        abort the process ("FATAL: exception not rethrown") while Python tears down threads."""
+        with self._lock:
+            cons, self._cons = list(self._cons.values()), {}
+        for con in cons:
+            con.close()
+
     def _connection(self, workspace: EmulatedWorkspace):
         key = workspace.customer_id
         if key not in self._cons:
@@ -121,11 +136,13 @@ class DuckDbKqlEngine:
             con = duckdb_kql.connect()
             con.execute("CREATE SCHEMA samples")
             for table in workspace.tables.values():
-                cols = ", ".join(f'"{c}" {DUCKDB_TYPES.get(t, "VARCHAR")}' for c, t in table.columns.items())
+                # DuckDB names are case-insensitive; a few catalogued tables (AzureDiagnostics) list
+                # columns differing only in case: keep the first of each.
+                names = list({c.lower(): c for c in reversed(table.columns)}.values())[::-1]
+                cols = ", ".join(f'"{c}" {DUCKDB_TYPES.get(table.columns[c], "VARCHAR")}' for c in names)
                 con.execute(f'CREATE TABLE samples."{table.name}" ({cols})')
                 rows = workspace.samples.get(table.name) or []
                 if rows:
-                    names = list(table.columns)
                     marks = ", ".join("?" for _ in names)
                     con.executemany(
                         f'INSERT INTO samples."{table.name}" VALUES ({marks})',

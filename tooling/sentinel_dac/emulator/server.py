@@ -58,7 +58,8 @@ class Emulator:
         self.engine: QueryEngine = engine or DuckDbKqlEngine()
         self.tenant_id = workspaces[0].tenant_id if workspaces else "00000000-0000-0000-0000-0000000000aa"
         self.requests: list[Logged] = []
-        self._tokens: set[str] = set()
+        self._tokens: dict[str, str] = {}
+        """Issued token → the tenant it was issued for."""
         self._cert_dir = cert_dir
         self._tmp: tempfile.TemporaryDirectory | None = None
         self._server: ThreadingHTTPServer | None = None
@@ -84,6 +85,9 @@ class Emulator:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        close = getattr(self.engine, "close", None)
+        if close is not None:
+            close()
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
@@ -144,14 +148,41 @@ class Emulator:
             **kwargs,
         )
 
+    def add_rows(self, workspace: EmulatedWorkspace, table: str, rows: list[dict[str, Any]]) -> None:
+        """Append log rows to a workspace table (a test's "data arrived"); queries see them at once."""
+        info = workspace.table(table)
+        if info is None:
+            raise KeyError(f"workspace '{workspace.ref.workspace_name}' has no table '{table}'")
+        with self.state.lock:
+            workspace.samples.setdefault(info.name, []).extend(rows)
+        reset = getattr(self.engine, "reset", None)
+        if reset is not None:
+            reset(workspace)
+
     # -- serving -------------------------------------------------------------------
-    def issue_token(self) -> str:
+    def issue_token(self, tenant: str | None = None) -> str:
         token = "emulator." + secrets.token_urlsafe(24)
-        self._tokens.add(token)
+        self._tokens[token] = (tenant or self.tenant_id).lower()
         return token
 
     def authorised(self, header: str | None) -> bool:
         return bool(header) and header.startswith("Bearer ") and header[7:] in self._tokens
+
+    def token_tenants(self) -> set[str]:
+        """Every tenant a token was issued for (tests of multi-tenant runs)."""
+        return set(self._tokens.values())
+
+    def token_tenant(self, header: str) -> str:
+        return self._tokens.get(header[7:], "")
+
+    def wrong_tenant(self, header: str, path: str) -> str | None:
+        """The tenant a request's resource belongs to, when its token was issued for another one.
+
+        ARM answers such a request 401 InvalidAuthenticationTokenTenant: a token is only good in
+        its own tenant (Azure Lighthouse delegations aside, which the emulator does not model).
+        """
+        expected = self.state.tenant_of_path(path)
+        return expected if expected and expected != self.token_tenant(header) else None
 
     def dispatch(self, req: Request) -> Response:
         try:
@@ -240,6 +271,22 @@ class _Handler(BaseHTTPRequestHandler):
                 url.path,
             )
             return
+        wrong = emu.wrong_tenant(self.headers.get("Authorization", ""), url.path)
+        if wrong:
+            self._send(
+                Response(
+                    401,
+                    {
+                        "error": {
+                            "code": "InvalidAuthenticationTokenTenant",
+                            "message": f"The access token is from the wrong issuer. It must match the tenant "
+                            f"'{wrong}' associated with this resource.",
+                        }
+                    },
+                ),
+                url.path,
+            )
+            return
         try:
             body = json.loads(raw) if raw else None
         except json.JSONDecodeError as exc:
@@ -297,7 +344,7 @@ class _Handler(BaseHTTPRequestHandler):
                     path,
                 )
                 return True
-            token = emu.issue_token()
+            token = emu.issue_token(parts[0] if parts else None)
             self._send(
                 Response(
                     200, {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}

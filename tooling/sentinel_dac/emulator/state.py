@@ -85,6 +85,17 @@ class State:
             for w in self.workspaces
         )
 
+    def tenant_of_path(self, path: str) -> str | None:
+        """The tenant owning the subscription (ARM) or workspace (query API) a path names."""
+        parts = path.strip("/").split("/")
+        if len(parts) >= 2 and parts[0].lower() == "subscriptions":
+            sub = parts[1].lower()
+            return next((w.tenant_id.lower() for w in self.workspaces if w.ref.subscription_id.lower() == sub), None)
+        if len(parts) >= 3 and parts[:2] == ["v1", "workspaces"]:
+            ws = self.by_customer_id(parts[2])
+            return ws.tenant_id.lower() if ws else None
+        return None
+
     def by_customer_id(self, customer_id: str) -> EmulatedWorkspace | None:
         return next((w for w in self.workspaces if w.customer_id.lower() == customer_id.lower()), None)
 
@@ -102,6 +113,16 @@ class State:
                 except ValueError:
                     params = []
                 out[props["functionAlias"]] = params
+        return out
+
+    def function_bodies(self, ws: EmulatedWorkspace) -> dict[str, tuple[list[tuple[str, str]], str]]:
+        """Deployed functions → ((name, type) parameters, body), for compiling rule queries."""
+        params = self.functions(ws)
+        out = {}
+        for body in self.saved_searches(ws):
+            props = body.get("properties", {})
+            if props.get("functionAlias"):
+                out[props["functionAlias"]] = (params.get(props["functionAlias"], []), props.get("query") or "")
         return out
 
     def function_definitions(self, ws: EmulatedWorkspace) -> list[str]:

@@ -43,7 +43,7 @@ def handle(
         if req.method != "GET":
             raise ArmError(405, "MethodNotAllowed", f"{req.method} is not supported on the watchlists collection.")
         return Response(
-            200, page(req, [render(state, s) for s in state.store.children(collection)], state.settings.page_size)
+            200, page(req, state.store.children(collection), state.settings.page_size, lambda s: render(state, s))
         )
     path = f"{collection}/{alias}"
     current = state.store.get(path)
@@ -131,8 +131,8 @@ def _items(state: State, req: Request, wl: Stored, item_id: str | None, version:
     if item_id is None:
         if req.method != "GET":
             raise ArmError(405, "MethodNotAllowed", f"{req.method} is not supported on the watchlistItems collection.")
-        rendered = [_render_item(wl, i, row) for i, row in items.items()]
-        return Response(200, page(req, rendered, state.settings.page_size))
+        pairs = list(items.items())
+        return Response(200, page(req, pairs, state.settings.page_size, lambda p: _render_item(wl, *p)))
     if req.method == "GET":
         if item_id not in items:
             raise not_found(f"Watchlist item '{item_id}'")

@@ -53,10 +53,15 @@ def storable_columns(schema: TableSchema, data: TableData | None) -> list[tuple[
     return list(chosen.values())
 
 
-def create_data_table(con: Any, schema: TableSchema, data: TableData | None) -> list[tuple[str, str]]:
+def create_data_table(
+    con: Any, schema: TableSchema, data: TableData | None, only: frozenset[str] | None = None
+) -> list[tuple[str, str]]:
+    """The table's storage; with `only`, just those columns are stored (the view supplies the others as nulls)."""
     columns = storable_columns(schema, data)
-    ddl = ", ".join(f"{q(n)} {DUCKDB_TYPES[t]}" for n, t in columns)
-    con.execute(f"CREATE OR REPLACE TABLE {q(data_table(schema.name))} ({ddl}, {q(HIDDEN_INGESTION)} TIMESTAMP)")
+    kept = columns if only is None else [c for c in columns if c[0] in only]
+    ddl = ", ".join(f"{q(n)} {DUCKDB_TYPES[t]}" for n, t in kept)
+    ddl = ddl + ", " if ddl else ""
+    con.execute(f"CREATE OR REPLACE TABLE {q(data_table(schema.name))} ({ddl}{q(HIDDEN_INGESTION)} TIMESTAMP)")
     if data and data.rows:
         ordered = sorted(
             data.rows, key=lambda r: (r.values.get("TimeGenerated") is None, r.values.get("TimeGenerated"))
@@ -146,8 +151,18 @@ def window_sql(window: Window | None) -> str:
     return " AND ".join(parts) or "TRUE"
 
 
-def create_view(con: Any, table: str, columns: list[tuple[str, str]], window: Window | None, hidden: bool) -> None:
-    names = [q(n) for n, _ in columns] + ([q(HIDDEN_INGESTION)] if hidden else [])
+def create_view(
+    con: Any,
+    table: str,
+    columns: list[tuple[str, str]],
+    window: Window | None,
+    hidden: bool,
+    stored: frozenset[str] | None = None,
+) -> None:
+    """`<table>` as the run's window over the stored data; columns not `stored` (None: all are) read as null."""
+    names = [
+        q(n) if stored is None or n in stored else f"CAST(NULL AS {DUCKDB_TYPES[t]}) AS {q(n)}" for n, t in columns
+    ] + ([q(HIDDEN_INGESTION)] if hidden else [])
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {q(table)} AS SELECT {', '.join(names)} "
         f"FROM {q(data_table(table))} WHERE {window_sql(window)}"

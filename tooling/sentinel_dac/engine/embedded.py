@@ -11,6 +11,7 @@ guesses at a construct it lacks.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ import duckdb_kql
 
 from .base import describe_construct
 from .dataset import DataSet, Window
-from .duckdb_tables import create_data_table, create_view, create_watchlist_table, insert_rows, q
+from .duckdb_tables import create_data_table, create_view, create_watchlist_table, insert_rows, q, storable_columns
 from .errors import EngineError, QueryFailed, UnsupportedKql
 from .extensions import install as install_extensions
 from .kqltypes import DUCKDB_TYPES
@@ -46,6 +47,7 @@ class EmbeddedEngine:
         self._data: DataSet | None = None
         self._columns: dict[str, list[tuple[str, str]]] = {}
         self._views: dict[str, tuple] = {}
+        self._stored: dict[str, frozenset[str]] = {}
         self._extra_schema: dict[str, list[str]] = {}
         self._functions: list[str] = []
         self._function_names: dict[str, str] = {}
@@ -69,23 +71,52 @@ class EmbeddedEngine:
             self._functions.append(prepare_function(fd, data))
             self._function_names[fd.name] = fd.body
 
-    def load_sql(self, table: str, select_sql: str) -> None:
+    def load_sql(self, table: str, select_sql: str, columns: Iterable[str] | None = None) -> None:
         """Bulk-load a sample table from a DuckDB SELECT (columns by name; `__sdac_ingestion_time` optional).
 
         For recorded logs too large to type row by row in Python (backtests,
-        benchmarks): DuckDB reads and casts them itself.
+        benchmarks): DuckDB reads and casts them itself. `columns` (the ones the
+        rows fill) stores only those; queries still see every catalogue column,
+        the others as nulls — storing hundreds of empty columns costs more than
+        reading the logs.
         """
         assert self._data is not None, "load() a DataSet first"
         schema = self._data.catalog.get(table)
         if schema is None:
             raise QueryFailed(f"table {table} is not in the catalogue")
-        self._columns[table] = create_data_table(self._con, schema, None)
+        only = None
+        if columns is not None:  # DuckDB names are case-insensitive: keep the catalogue's spelling
+            wanted = {c.lower() for c in columns} | {"timegenerated"}
+            only = frozenset(n for n, _ in storable_columns(schema, None) if n.lower() in wanted)
+        self._columns[table] = create_data_table(self._con, schema, None, only)
+        if only is not None:
+            self._stored[table] = only
         self._con.execute(f"INSERT INTO {q('__sdac_data_' + table)} BY NAME ({select_sql})")
         self._views.pop(table, None)
 
     @property
     def connection(self) -> Any:
         return self._con
+
+    def fork(self) -> EmbeddedEngine:
+        """Another engine over the same stored tables, for another thread (backtests run rules in parallel).
+
+        It has its own DuckDB connection to the same database, so its windowed
+        views and stage tables (temporary, per connection) never meet ours;
+        the data is not copied. Load nothing into a fork: it shares our data.
+        """
+        other = EmbeddedEngine.__new__(EmbeddedEngine)
+        other._con = self._con.cursor()
+        other._con.execute("SET TimeZone='UTC'")
+        other._prepared, other._sql = {}, {}
+        other._reset()
+        other._data = self._data
+        other._columns = dict(self._columns)
+        other._stored = dict(self._stored)
+        other._extra_schema = dict(self._extra_schema)
+        other._functions = list(self._functions)
+        other._function_names = dict(self._function_names)
+        return other
 
     def _drop_all(self) -> None:
         """Empty the connection for the next data set (cheaper than a new connection per test case)."""
@@ -145,7 +176,7 @@ class EmbeddedEngine:
                     if has_time or window is None
                     else Window(None, None, window.ingested_after, window.ingested_until)
                 )
-                create_view(self._con, name, cols, w, hidden)
+                create_view(self._con, name, cols, w, hidden, self._stored.get(name))
                 self._views[name] = key
 
     def _schema(self, hidden: bool, stage_tables: dict[str, list[str]]) -> dict[str, list[str]]:

@@ -152,9 +152,11 @@ class MakeSeries(Stage):
         start, stop = bounds
         count = 0 if start is None or stop is None else max(0, math.ceil(_ratio(stop - start, step)))
         result = self._aggregate(runner, source, axis, start, stop, step) if count else None
-        by_names = result.columns[1 : 1 + len(self.by)] if result else [f"by{i}" for i in range(len(self.by))]
-        by_types = result.types[1 : 1 + len(self.by)] if result else ["string"] * len(self.by)
-        agg_names = result.columns[1 + len(self.by) :] if result else self._agg_names(runner, source)
+        # an empty result still names the columns (QueryResult is falsy when it has no rows)
+        known = result is not None
+        by_names = result.columns[1 : 1 + len(self.by)] if known else [f"by{i}" for i in range(len(self.by))]
+        by_types = result.types[1 : 1 + len(self.by)] if known else ["string"] * len(self.by)
+        agg_names = result.columns[1 + len(self.by) :] if known else self._agg_names(runner, source)
         groups: dict[tuple, list[list[Any]]] = {}
         for row in result.rows if result else []:
             key = tuple(row[1 : 1 + len(self.by)])

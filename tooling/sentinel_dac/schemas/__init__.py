@@ -26,6 +26,7 @@ SCHEMA_NAMES = (
     "project-config",
     "emulator-workspaces",
     "test-cases",
+    "targets",
 )
 
 
