@@ -23,7 +23,7 @@ project_root = "../.."
 target = None
 samples = ["hunting/notebooks/samples/*.jsonl"]
 timespan = "2024-05-01T00:00:00Z/2024-05-03T00:00:00Z"
-family = "openai"
+family = "genai"
 
 # %%
 from collections import defaultdict
