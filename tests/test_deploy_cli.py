@@ -60,6 +60,8 @@ def test_cases_run_against_the_rendered_rule(tmp_path):
     """A target's threshold goes into the query the test cases run: the positive case no longer fires."""
     root = tmp_path / "p"
     shutil.copytree(REPO_ROOT / "detections" / "keyvault", root / "detections" / "keyvault")
+    for folder in ("parsers", "watchlists"):  # what the repo's Key Vault rules read
+        shutil.copytree(REPO_ROOT / folder, root / folder)
     (root / "sentinel-dac.yaml").write_text("require_cases: true\n")
     meta = root / "detections" / "keyvault" / "kv_mass_secret_read.meta.yaml"
     meta.write_text(meta.read_text() + "parameters: [DistinctSecretThreshold]\n")
