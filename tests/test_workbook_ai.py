@@ -256,3 +256,13 @@ def test_the_workbooks_rule_list_is_the_families_rules(workbook, project):
         if r.source.path.parent.name in RULE_FAMILIES
     }
     assert listed == repo and len(repo) >= 15
+
+
+def test_the_deployment_drop_down_offers_all_and_every_deployment_seen(workbook, engine):
+    eng, dataset = engine
+    [wq] = [q for q in logs_queries(workbook.data) if q.pointer.endswith("/parameters/3/query")]
+    text = expand(wq.query, parameters(workbook.data), EVERYTHING).text
+    result = run_adhoc(inline_query(text), dataset, NOW, eng)
+    options = {row[0]: row[2] for row in result.rows}
+    assert options[""] is True and sum(options.values()) == 1  # "All deployments", selected by default
+    assert {"gpt-4o", "gpt-4o-mini", "gpt-4o-prod"} <= set(options)
