@@ -179,3 +179,19 @@ def test_the_printed_environment_is_enough_to_deploy(emu, monkeypatch):
     for obj in objects:
         put(clients, ws, obj)
     assert all(get(clients, ws, o) is not None for o in objects)
+
+
+def test_the_repository_workbook_round_trips(emu, clients):
+    """workbooks/ai-workload-security: the body deploy builds passes the emulator's spec checks and comes back."""
+    import json
+
+    ws = emu.state.workspaces[0].ref
+    project = load(REPO_ROOT)
+    [workbook] = [w for w in project.workbooks if w.data_path.name == "ai-workload-security.json"]
+    obj = next(
+        o for o in build_objects(project, Placement.of(ws)) if o.kind is Kind.WORKBOOK and o.content_id == workbook.id
+    )
+    put(clients, ws, obj)
+    got = get(clients, ws, obj)
+    assert normalise(obj.kind, got) == normalise(obj.kind, obj.body)
+    assert json.loads(got["properties"]["serializedData"]) == workbook.data
