@@ -13,6 +13,24 @@ VALID_RULE = FIXTURES / "rules" / "valid" / "scheduled_full.yaml"
 REPO_ROOT = Path(__file__).parent.parent
 
 
+def repo_subset(dest: Path, *patterns: str) -> Path:
+    """A small project made of some of the repository's content (glob patterns, relative to the repo) plus
+    the parsers and watchlists it may read: the real content, at the cost of a few rules, not all of them."""
+    import shutil
+
+    for folder in ("parsers", "watchlists"):
+        shutil.copytree(REPO_ROOT / folder, dest / folder)
+    for pattern in patterns:
+        matched = sorted(REPO_ROOT.glob(pattern))
+        assert matched, f"{pattern} matches nothing in the repository"
+        for src in matched:
+            target = dest / src.relative_to(REPO_ROOT)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            (shutil.copytree if src.is_dir() else shutil.copy2)(src, target)
+    (dest / "sentinel-dac.yaml").write_text("require_cases: true\n")
+    return dest
+
+
 def load(root: Path, *extra: Path) -> Project:
     return load_project(load_config(root), extra)
 

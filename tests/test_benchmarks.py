@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from benchmarks.__main__ import main
 
+from helpers import repo_subset
+
+SMALL = ("detections/openai", "detections/keyvault/kv_backup_operations.*", "detections/keyvault/samples")
+"""Enough of the repository's content to prove a suite benchmark works; the timings come from the whole one."""
+
 
 def test_validate_benchmark_runs_on_generated_rules(capsys):
     assert main(["validate", "--rules", "25", "--repeat", "1"]) == 0
@@ -24,8 +29,8 @@ def test_engine_benchmark_agrees_with_hand_written_sql(capsys):
     assert "hand-written DuckDB SQL" in out and "ratio" in out and "per rule run" in out
 
 
-def test_content_benchmark_runs_the_repository_suite(capsys):
-    assert main(["content", "--repeat", "1"]) == 0
+def test_content_benchmark_runs_a_content_suite(capsys, tmp_path):
+    assert main(["content", "--repeat", "1", "--project", str(repo_subset(tmp_path, *SMALL))]) == 0
     out = capsys.readouterr().out
     assert "whole suite" in out and "per-case overhead" in out
 
@@ -45,10 +50,12 @@ def test_backtest_benchmark_scales_the_week_in_time_order(tmp_path):
     assert (tmp_path / "down" / "T.jsonl").read_text().splitlines() == [lines[0], lines[2]]  # thinned evenly
 
 
-def test_compat_benchmark_compares_the_suite_with_the_layer_on_and_off(capsys):
+def test_compat_benchmark_compares_the_suite_with_the_layer_on_and_off(capsys, tmp_path):
     from sentinel_dac.engine import prepare
 
-    main(["compat", "--repeat", "1"])  # the ratio is machine-dependent: reported, not asserted here
+    main(
+        ["compat", "--repeat", "1", "--project", str(repo_subset(tmp_path, *SMALL))]
+    )  # the ratio is machine-dependent: reported, not asserted here
     out = capsys.readouterr().out
     assert "layer on: median" in out and "ratio" in out
     assert prepare.COMPAT is True  # restored after the runs

@@ -8,7 +8,7 @@ import shutil
 from click.testing import CliRunner
 
 from deploy_helpers import TARGETS, project_copy
-from helpers import REPO_ROOT
+from helpers import repo_subset
 from sentinel_dac.cli import main
 
 
@@ -58,11 +58,7 @@ def test_doctor_exit_status_and_bad_targets(tmp_path, temu):
 
 def test_cases_run_against_the_rendered_rule(tmp_path):
     """A target's threshold goes into the query the test cases run: the positive case no longer fires."""
-    root = tmp_path / "p"
-    shutil.copytree(REPO_ROOT / "detections" / "keyvault", root / "detections" / "keyvault")
-    for folder in ("parsers", "watchlists"):  # what the repo's Key Vault rules read
-        shutil.copytree(REPO_ROOT / folder, root / folder)
-    (root / "sentinel-dac.yaml").write_text("require_cases: true\n")
+    root = repo_subset(tmp_path / "p", "detections/keyvault/kv_mass_secret_read.*", "detections/keyvault/samples")
     meta = root / "detections" / "keyvault" / "kv_mass_secret_read.meta.yaml"
     meta.write_text(meta.read_text() + "parameters: [DistinctSecretThreshold]\n")
     (root / "workspaces.yaml").write_text(

@@ -108,3 +108,36 @@ def test_deprecated_rule_through_plan_and_apply(tmp_path, temu):
     result = cli("plan", "--target", "prod", "--no-doctor", "--format", "json")
     changes = json.loads(result.output)["targets"][0]["plan"]["changes"]
     assert [(c["action"], c["kind"]) for c in changes] == [("delete", "nrt-rule")]
+
+
+HUNT = """id: 5b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d
+name: Old hunt
+description: Looks for an old thing.
+tactics: [Discovery]
+relevantTechniques: [T1087]
+query: |
+  AZKVAuditLogs | take 10
+"""
+
+
+def test_deprecated_hunting_query_is_marked_or_removed(tmp_path):
+    """A saved search has no enabled flag: a deprecated hunt says so in its name and description, or goes."""
+    repo = Repo(tmp_path)
+    repo.write("hunting/kv/old.yaml", HUNT)
+    repo.write("hunting/kv/old.meta.yaml", DEPRECATED)
+    ws = Placement.of(WorkspaceRef("00000000-0000-0000-0000-000000000000", "rg", "ws"))
+
+    def hunts(config: str) -> list[dict]:
+        repo.write("sentinel-dac.yaml", config)
+        objs = build_objects(load_project(load_config(repo.root)), ws)
+        return [o.body["properties"] for o in objs if o.kind is Kind.HUNTING_QUERY]
+
+    [props] = hunts("require_cases: false\n")
+    assert props["displayName"] == "[Deprecated] Old hunt"
+    tags = {t["name"]: t["value"] for t in props["tags"]}
+    assert tags["description"].startswith("Deprecated 2026-01-15: superseded by the token burst rule")
+    assert tags["description"].endswith("Looks for an old thing.")
+    assert hunts("require_cases: false\ndeprecated_rules: remove\n") == []
+    repo.remove("hunting/kv/old.meta.yaml")
+    [props] = hunts("require_cases: false\n")
+    assert props["displayName"] == "Old hunt"

@@ -42,6 +42,14 @@ def test_every_code_in_schemas_is_declared():
     assert used and used <= set(CODES)
 
 
+def test_codes_and_their_names_are_unique():
+    # SARIF rules are named by these: two codes with one name would merge two checks in a report
+    from sentinel_dac.findings import _DECLARED
+
+    assert len({c.code for c in _DECLARED}) == len(_DECLARED)
+    assert len({c.name for c in _DECLARED}) == len(_DECLARED)
+
+
 def test_undeclared_code_is_refused():
     with pytest.raises(ValueError):
         Finding("f", 1, 1, "DAC999", "x")

@@ -173,7 +173,11 @@ _DECLARED = [
     Code("DAC706", "backtest-run-failed", "A rule run failed in the backtest (unsupported KQL or query error)."),
     Code("DAC707", "invalid-expect", "The --expect episodes file is malformed."),
     # Hunting and recording from a workspace (issue 13)
-    Code("DAC900", "workspace-table-missing", "A table the rules read does not exist in the target workspace."),
+    Code(
+        "DAC900",
+        "backtest-table-missing",
+        "A table the backtested rules read does not exist in the workspace the logs come from.",
+    ),
     Code("DAC901", "fetch-capped", "A time window still exceeded the query API's limits at the smallest split."),
 ]
 

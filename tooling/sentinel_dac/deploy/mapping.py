@@ -44,11 +44,15 @@ def build_objects(project: Project, placement: Placement) -> list[ApiObject]:
 
     objects: list[ApiObject] = [*watchlists]
     objects += [parser_object(p, deps(p.query, p.function_alias)) for p in project.parsers]
-    # deprecated rules: sent disabled (rule_object), or left out so the plan removes them
+    # deprecated rules and hunting queries: sent disabled / marked "[Deprecated]" (rule_object,
+    # hunting_query_body), or left out so the plan removes them
     remove = project.config.deprecated_rules == "remove"
-    rules = [r for r in project.rules if not (remove and r.meta is not None and r.meta.deprecated is not None)]
-    objects += [rule_object(r, deps(r.query)) for r in rules]
-    for q in project.hunting:
+
+    def kept(item) -> bool:
+        return not (remove and item.meta is not None and item.meta.deprecated is not None)
+
+    objects += [rule_object(r, deps(r.query)) for r in project.rules if kept(r)]
+    for q in filter(kept, project.hunting):
         obj = hunting_query_object(q)
         obj.depends_on = deps(q.query)
         objects.append(obj)

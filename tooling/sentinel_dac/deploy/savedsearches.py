@@ -20,18 +20,31 @@ SAVED_SEARCH_VERSION = 2
 """The saved-search schema version: "The current version is 2 and is the default" (SavedSearches.json)."""
 
 
+DEPRECATED_PREFIX = "[Deprecated] "
+"""Azure-Sentinel's own convention for retired content: the name says so where hunters see it."""
+
+
 def hunting_query_body(query: HuntingQuery) -> dict[str, Any]:
     """Tags as Microsoft's own solution packages write them (research notes §9.2):
-    lower-case names, several values comma-joined into one string."""
+    lower-case names, several values comma-joined into one string.
+
+    A saved search cannot be disabled, so a deprecated hunting query (its `.meta.yaml` says so) is
+    deployed under a "[Deprecated]" name with the date and reason leading its description.
+    """
+    name, description = query.name, query.description.strip()
+    deprecated = query.meta.deprecated if query.meta is not None else None
+    if deprecated is not None:
+        name = DEPRECATED_PREFIX + name
+        description = f"Deprecated {deprecated.date}: {deprecated.reason.strip()}\n\n{description}".strip()
     tags = [
-        {"name": "description", "value": query.description.strip()},
+        {"name": "description", "value": description},
         {"name": "tactics", "value": ",".join(query.tactics)},
         {"name": "techniques", "value": ",".join(query.techniques)},
     ]
     return {
         "properties": {
             "category": HUNTING_CATEGORY,
-            "displayName": query.name,
+            "displayName": name,
             "query": query.query,
             "version": SAVED_SEARCH_VERSION,
             "tags": [t for t in tags if t["value"]],
