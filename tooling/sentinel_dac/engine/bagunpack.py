@@ -17,7 +17,7 @@ an expression rather than a column.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from .errors import QueryFailed, UnsupportedKql
 from .stages import Span, Stage, StageRunner, _constants, _span
@@ -32,6 +32,8 @@ class BagUnpack(Stage):
     column: str
     column_at: int
     options: dict[str, Span]  # lower-cased option name -> its expression
+
+    open_schema: ClassVar[bool] = True
 
     @classmethod
     def parse(cls, op: Operator) -> BagUnpack:
