@@ -38,8 +38,9 @@ KNOWN_ERRORS = {
     "analytics/044_nrt_authenticationmethodschangedforvipusers.yaml": "reads watchlist VIPUsers, absent here",
     "analytics/028_bulkchangestoprivilegedaccountpermissions.yaml": "upstream bug: reads dcount_Target, never produced "
     "(validate reports it too: DAC402 in manifest.json)",
-    "analytics/029_bypasscondaccessrule.yaml": "runtime type error in the translated SQL (a regex applied to an "
-    "array after the table() expansion): a failure, not an answer; not investigated yet (reported)",
+    "analytics/029_bypasscondaccessrule.yaml": "duckdb-kql 1.1.2 keeps make_list results as DuckDB lists and "
+    "translates `StatusDetails !has ...` on one to regexp_matches(VARCHAR[], ...): a Binder Error, a failure, not an "
+    "answer (reported upstream-wise; changing make_list's type would touch every rule using it)",
     "analytics/024_anomaloususerappsigninlocationincrease_detection.yaml": "union of LocationDetails typed dynamic "
     "and string: Kusto names them LocationDetails_dynamic/_string, duckdb-kql does not (known gap, reported)",
 }
