@@ -174,3 +174,115 @@ def test_make_bag_max_size_is_honoured_or_the_query_fails(engine):
     assert run(engine, query).rows == [({"a": 1, "c": 2},)]
     with pytest.raises(Exception, match="MaxSize"):
         run(engine, query.replace("5)", "1)"))
+
+
+# -- added for the real-world corpus (issue 6, second round) -------------------------------------------------------
+
+
+def test_hash_reproduces_microsofts_documented_examples(engine):
+    # https://learn.microsoft.com/kusto/query/hash-function (and hash-xxhash64-function): XXH64
+    query = (
+        'print a = hash("World"), b = hash("World", 100), c = hash(datetime(2015-01-01)), d = hash_xxhash64("World")'
+    )
+    assert run(engine, query).rows == [(1846988464401551951, 51, 1380966698541616202, 1846988464401551951)]
+
+
+def test_hash_of_a_type_whose_bytes_are_undocumented_fails_instead_of_guessing(engine):
+    from sentinel_dac.engine import QueryFailed
+
+    with pytest.raises(QueryFailed, match="hash\\(\\) of a BIGINT value is not supported"):
+        run(engine, "print hash(5)")
+
+
+def test_xxh64_matches_published_vectors_on_every_input_length_path():
+    from sentinel_dac.engine.xxhash64 import xxh64
+
+    assert xxh64(b"") == 0xEF46DB3751D8E999
+    assert xxh64(b"abc") == 0x44BC2CF5AD770999
+    assert xxh64(b"Nobody inspects the spammish repetition") == 0xFBCEA83C8A378BF1  # > 32 bytes: the stripes
+
+
+def test_extract_all_selects_named_groups_by_their_position_in_the_regex(engine):
+    # the regex Azure-Sentinel's Office rules use; RE2 numbers named and unnamed groups together
+    regex = r"@'\[?(::ffff:)?(?P<IPAddress>(\d+\.\d+\.\d+\.\d+)|[^\]]+)\]?([-:](?P<Port>\d+))?'"
+    query = (
+        'datatable(ClientIP:string)["[::ffff:192.0.2.10]:50000", "192.0.2.7-443"]'
+        f'\n| extend v = extract_all({regex}, dynamic(["IPAddress", "Port"]), ClientIP)[0]'
+        f'\n| extend p = extract_all({regex}, dynamic(["Port"]), ClientIP)'
+    )
+    assert [(r[1], r[2]) for r in run(engine, query).rows] == [
+        (["192.0.2.10", "50000"], ["50000"]),
+        (["192.0.2.7", "443"], ["443"]),
+    ]
+
+
+def test_capture_group_names_count_like_re2():
+    from sentinel_dac.engine.compat import capture_group_names
+
+    assert capture_group_names(r"(a)(?:b)(?P<x>c)[(](?<y>d)(?'z'e)(?=f)\(") == [None, "x", "y", "z"]
+
+
+def test_bag_unpack_then_column_ifexists_reads_the_slots_the_data_has(engine):
+    bags = 'datatable(id:long, p:dynamic)[1, dynamic({"ForwardTo":"a@example.com"}), 2, dynamic({"Other":1})]'
+    query = bags + '\n| evaluate bag_unpack(p)\n| extend dest = column_ifexists("ForwardTo", "none") | project id, dest'
+    assert run(engine, query).rows == [(1, "a@example.com"), (2, None)]
+    without = (
+        bags.replace("ForwardTo", "Elsewhere")
+        + '\n| evaluate bag_unpack(p) | project id, c = column_ifexists("ForwardTo", "none")'
+    )
+    assert run(engine, without).rows == [(1, "none"), (2, "none")]
+
+
+def test_bag_unpack_slot_types_and_conflicts(engine):
+    from sentinel_dac.engine import QueryFailed
+
+    bags = 'datatable(Name:string, p:dynamic)["old", dynamic({"Name":"new", "n":1, "m":1}), "x", dynamic({"m":"s"})]'
+    result = run(engine, bags + "\n| evaluate bag_unpack(p, columnsConflict='replace_source')")
+    assert result.columns == ["Name", "m", "n"] and result.types == ["string", "dynamic", "long"]
+    assert result.rows == [("new", 1, 1), (None, "s", None)]
+    with pytest.raises(QueryFailed, match="slot 'Name' has the name of an existing column"):
+        run(engine, bags + "\n| evaluate bag_unpack(p)")
+
+
+def test_column_ifexists_downstream_of_bag_unpack_elsewhere_is_refused(engine):
+    query = (
+        'let u = datatable(p:dynamic)[dynamic({"a":1})] | evaluate bag_unpack(p);\n'
+        'u | extend x = 1 | as t | extend b = column_ifexists("a", 0)'
+    )
+    with pytest.raises(UnsupportedKql, match="column_ifexists"):
+        run(engine, query)
+
+
+def test_other_evaluate_plugins_are_refused_by_name(engine):
+    with pytest.raises(UnsupportedKql) as err:
+        run(engine, "datatable(a:string)['x'] | evaluate autocluster()")
+    assert err.value.construct == "evaluate autocluster"
+
+
+def test_make_set_if_and_make_list_if(engine):
+    query = (
+        'datatable(x:string, n:long)["a",1, "b",2, "a",3, "c",4]'
+        "\n| summarize make_set_if(x, n > 1), l = make_list_if(x, n > 1), c = make_list_if(x, n > 1, 2)"
+    )
+    result = run(engine, query)
+    assert result.columns == ["set_x", "l", "c"]
+    (s, lst, capped) = result.rows[0]
+    assert sorted(s) == ["a", "b", "c"] and sorted(lst) == ["a", "b", "c"] and len(capped) == 2
+
+
+def test_mv_expand_names_a_call_after_its_column_only_where_kusto_does(engine):
+    data = 'datatable(a:string, b:dynamic)["x;y", dynamic({"k":1})]'
+    assert run(engine, data + '\n| mv-expand split(a, ";") | project a').rows == [("x",), ("y",)]
+    with pytest.raises(UnsupportedKql):  # Kusto names bag_keys(b) Column1, not b
+        run(engine, data + "\n| mv-expand bag_keys(b)")
+
+
+def test_first_argument_named_functions_match_kusto_language():
+    from sentinel_dac.engine.compat import FIRST_ARGUMENT_NAMED
+    from sentinel_dac.kql.runtime import load
+
+    kusto = load()
+    named = {
+        str(f.Name) for f in kusto.language.GlobalState.Default.Functions if str(f.ResultNameKind) == "FirstArgument"
+    }
+    assert named - {"__hll_normalize"} == FIRST_ARGUMENT_NAMED

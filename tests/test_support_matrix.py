@@ -16,4 +16,4 @@ def test_matrix_classifies_operators_and_functions_from_the_code():
     assert "| `mv-apply` | layer |" in text and "| `where` | native |" in text and "| `fork` | no |" in text
     assert "| `ipv4_is_private` | layer |" in text and "| `strcat` | native |" in text
     assert "| `series_decompose_anomalies` | layer |" in text
-    assert "| `hash` | no |" in text
+    assert "| `hash` | layer |" in text and "| `autocluster` | no |" in text

@@ -13,12 +13,20 @@ the embedded engine uses these; an ADX cluster runs the original KQL.
   earlier reads as missing at run time instead of falling back to the default.
 * `parse [kind=simple] e with ...` → `extend` with `extract()` (see `parse_rewrite`).
 * `(T | ...) | ...` and `let v = (T | ...);` lose the redundant parentheses duckdb-kql refuses.
-* `mv-expand f(Col)` (an unnamed call on one column) → `mv-expand Col = f(Col)`: Kusto names an
-  expression by the column it reads, so `mv-expand todynamic(AuthenticationDetails)` replaces
-  `AuthenticationDetails`, as Azure-Sentinel's "MFA spamming" rules rely on.
+* `mv-expand f(Col, ...)` (unnamed) → `mv-expand Col = f(Col, ...)` for the functions Kusto names
+  after their first argument (`FIRST_ARGUMENT_NAMED`): `mv-expand todynamic(AuthenticationDetails)`
+  replaces `AuthenticationDetails` ("MFA spamming" rules), `mv-expand split(Address, ";")` replaces
+  `Address` ("mail forwarding" rules). Other unnamed calls (Kusto: `Column1`) stay refused.
+* `extract_all(regex, dynamic(["Name", ...]), s)` → the groups' 1-based indexes: "Named capture
+  groups are also allowed" (https://learn.microsoft.com/kusto/query/extract-all-function); Kusto's
+  regexes are RE2, which numbers named and unnamed groups in one sequence from the left. duckdb-kql
+  selects groups by index only. A name the regex lacks is left alone (duckdb-kql refuses it).
 """
 
 from __future__ import annotations
+
+import ast
+import re
 
 from ..catalog.tables import TableCatalog
 from .syntax import Parsed, pipe_units, redundant_parentheses
@@ -48,6 +56,10 @@ def compat_edits(parsed: Parsed, catalog: TableCatalog, names: set[str]) -> list
                 edits.append((call.start, call.end, f"['{name}']"))
             else:
                 edits += [(call.start, spans[1][0], "("), (spans[1][1], call.end, ")")]
+        elif call.name in ("extract_all", "extractall") and len(spans) == 3:
+            edit = _named_groups(text, spans)
+            if edit is not None:
+                edits.append(edit)
     for open_at, close_at in redundant_parentheses(parsed):
         edits += [(open_at, open_at + 1, " "), (close_at, close_at + 1, " ")]
     for unit in pipe_units(parsed):
@@ -59,6 +71,52 @@ def compat_edits(parsed: Parsed, catalog: TableCatalog, names: set[str]) -> list
                 if edit is not None:
                     edits.append(edit)
     return edits
+
+
+def _named_groups(text: str, spans) -> Edit | None:
+    """`dynamic(["IPAddress", "Port"])` as `dynamic([2, 5])` for a literal regex naming those groups."""
+    regex = _string_value(text[spans[0][0] : spans[0][1]].strip())
+    selection = text[spans[1][0] : spans[1][1]].strip()
+    if regex is None or not selection.startswith("dynamic(") or not selection.endswith(")"):
+        return None
+    try:
+        members = ast.literal_eval(selection[len("dynamic(") : -1].strip())
+    except (ValueError, SyntaxError):
+        return None
+    if not isinstance(members, list) or not any(isinstance(m, str) for m in members):
+        return None
+    names = capture_group_names(regex)
+    if any(isinstance(m, str) and m not in names for m in members):
+        return None
+    indexes = [names.index(m) + 1 if isinstance(m, str) else m for m in members]
+    return (spans[1][0], spans[1][1], f"dynamic([{', '.join(str(i) for i in indexes)}])")
+
+
+def capture_group_names(regex: str) -> list[str | None]:
+    """Each capture group of an RE2 regex in order: its name, or None when unnamed.
+
+    Counts as duckdb-kql does (`\\x` escapes, `[...]` classes, `(?:`/lookaround not capturing) so the
+    indexes mean the same to it; `(?P<n>`, `(?<n>` and `(?'n'` are named groups.
+    """
+    out: list[str | None] = []
+    i, in_class = 0, False
+    while i < len(regex):
+        c = regex[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            named = re.match(r"\?(?:P?<(?![=!])([^>]*)>|'([^']*)')", regex[i + 1 :])
+            if named:
+                out.append(named.group(1) if named.group(1) is not None else named.group(2))
+            elif not regex.startswith("?", i + 1):
+                out.append(None)
+        i += 1
+    return out
 
 
 def merge(edits: list[Edit]) -> list[Edit]:
@@ -80,8 +138,81 @@ def _catalogue_columns(catalog: TableCatalog, names: set[str]) -> set[str]:
     return out
 
 
+FIRST_ARGUMENT_NAMED = frozenset(
+    {
+        "abs",
+        "acos",
+        "asin",
+        "atan",
+        "atan2",
+        "bin",
+        "bin_at",
+        "bin_auto",
+        "binary_and",
+        "binary_not",
+        "binary_or",
+        "binary_shift_left",
+        "binary_shift_right",
+        "binary_xor",
+        "bitset_count_ones",
+        "ceiling",
+        "cos",
+        "erf",
+        "erfc",
+        "exp",
+        "exp10",
+        "exp2",
+        "floor",
+        "format_bytes",
+        "format_datetime",
+        "format_timespan",
+        "gamma",
+        "log",
+        "log10",
+        "log2",
+        "loggamma",
+        "parse_csv",
+        "parse_json",
+        "parse_xml",
+        "parsejson",
+        "pow",
+        "rand",
+        "round",
+        "series_fill_backward",
+        "series_fill_const",
+        "series_fill_forward",
+        "series_fill_linear",
+        "series_fir",
+        "series_iir",
+        "series_outliers",
+        "sin",
+        "split",
+        "sqrt",
+        "startofday",
+        "tan",
+        "tobool",
+        "toboolean",
+        "todatetime",
+        "todecimal",
+        "todouble",
+        "todynamic",
+        "toguid",
+        "tohex",
+        "toint",
+        "tolong",
+        "toobject",
+        "toreal",
+        "tostring",
+        "totime",
+        "totimespan",
+    }
+)
+"""Functions whose unnamed result Kusto names after their first argument (Kusto.Language's
+`ResultNameKind.FirstArgument`; tests/test_compat.py checks this list against it)."""
+
+
 def _name_mv_expand(toks) -> list[Edit]:
-    """`mv-expand f(Col)` → `mv-expand Col = f(Col)` for each unnamed one-column call."""
+    """`mv-expand f(Col, ...)` → `mv-expand Col = f(Col, ...)` when Kusto names f's result after `Col`."""
     from .syntax import split_top_level
 
     body = list(toks[1:])
@@ -94,8 +225,11 @@ def _name_mv_expand(toks) -> list[Edit]:
             if tok.text.lower() in ("to", "limit"):
                 expr = part[:i]
                 break
-        if len(expr) == 4 and expr[1].text == "(" and expr[3].text == ")" and expr[2].text[:1].isalpha():
-            edits.append((expr[0].start, expr[0].start, f"{expr[2].text} = "))
+        if len(expr) < 4 or expr[0].text not in FIRST_ARGUMENT_NAMED or expr[1].text != "(" or expr[-1].text != ")":
+            continue
+        args = split_top_level(expr[2:-1], ",")
+        if args and len(args[0]) == 1 and (args[0][0].text[:1].isalpha() or args[0][0].text[:1] == "_"):
+            edits.append((expr[0].start, expr[0].start, f"{args[0][0].text} = "))
     return edits
 
 

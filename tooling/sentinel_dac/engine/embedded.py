@@ -26,7 +26,7 @@ from .extensions import install_macros
 from .kqltypes import DUCKDB_TYPES
 from .prepare import HIDDEN_INGESTION, KqlStep, Prepared, StageStep, prepare, prepare_function, watchlist_table
 from .results import QueryResult, duckdb_value, kql_type_of
-from .syntax import Mapped, copy_with_edits, parse
+from .syntax import Mapped, copy_with_edits, parse, tokens
 
 _HIDDEN = re.compile(rf"^{HIDDEN_INGESTION}\d*$")
 
@@ -165,7 +165,7 @@ class EmbeddedEngine:
         stage_tables: dict[str, list[str]] = {}
         for step in prepared.steps:
             if isinstance(step, KqlStep):
-                result = self._kql(prepared, step.query, now, hidden, stage_tables, step.into)
+                result = self._kql(prepared, step.text(stage_tables), now, hidden, stage_tables, step.into)
             else:
                 notes += self._stage(prepared, step, now, hidden, stage_tables)
         assert result is not None
@@ -252,10 +252,11 @@ class EmbeddedEngine:
                 if "unknown table" in (exc.hint or ""):
                     raise _runtime_error(prepared, Exception(f"Table with name {exc.name} does not exist")) from None
                 if "differ only in case" in str(exc):
+                    offset = _offset(text, exc)
                     raise UnsupportedKql(
                         "case-distinct columns",
                         f"unsupported KQL: {exc} (the embedded engine's DuckDB folds column names' case)",
-                        _offset(text, exc),
+                        offset if offset is not None else _first_quoted_name(prepared.original, str(exc)),
                     ) from None
                 raise QueryFailed(f"the query cannot run: {exc}", _offset(text, exc)) from None
             except duckdb_kql.KqlError as exc:
@@ -326,6 +327,8 @@ class EmbeddedEngine:
             if hint and "argument" in hint:
                 detail += f" ({hint})"
         offset = _offset(text, exc)
+        if offset is None and re.fullmatch(r"[A-Za-z_]\w*", construct):  # a function duckdb-kql names bare
+            offset = _find_call(prepared.original, construct)
         if offset is None and ":" in construct:
             name = construct.split(":", 1)[1]
             offset = _find_call(prepared.original, name)
@@ -365,6 +368,17 @@ def _runtime_error(prepared: Prepared, exc: Exception) -> QueryFailed:
             where.start() if where else None,
         )
     return QueryFailed(f"the engine failed running the query: {message}")
+
+
+def _first_quoted_name(query: str, message: str) -> int | None:
+    """Where the query first names one of the columns the message lists (`columns 'a' and 'b'`), by token."""
+    listed = re.search(r"columns ('[^']+'(?:,? (?:and )?'[^']+')+)", message)
+    names = set(re.findall(r"'([^']+)'", listed.group(1))) if listed else set()
+    try:
+        toks = tokens(parse(query).tree)
+    except EngineError:
+        return None
+    return next((t.start for t in toks if t.text in names), None)
 
 
 def _find_call(text: str, name: str) -> int | None:

@@ -18,6 +18,7 @@ by the embedded engine before it translates anything.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 _installed = False
@@ -37,17 +38,53 @@ def install() -> None:
     for name in ("base64_decode_tostring", "base64_decodestring"):
         if name in F.SCALAR_FUNCTIONS:
             F.SCALAR_FUNCTIONS[name] = _replace(F.SCALAR_FUNCTIONS[name], template=base64, kind="template")
+    _Forms = _scalar_forms(F.FunctionSpec)
     for name, (template, arities, source) in ADDED_SCALARS.items():
-        F.SCALAR_FUNCTIONS.setdefault(name, F.FunctionSpec(name, "template", template, arities, (), _note(source)))
+        F.SCALAR_FUNCTIONS.setdefault(name, _Forms(name, "template", template, arities, (), _note(source)))
     for name, (base, prefix, source) in ADDED_AGGREGATE_ALIASES.items():
         spec = F.AGGREGATE_FUNCTIONS[base]
         F.AGGREGATE_FUNCTIONS.setdefault(name, _alias(spec, name=name, name_prefix=prefix, note=_note(source)))
     _TwoForms = _two_forms(F.AggregateSpec)
-    for name, (template, arities, prefix, source) in ADDED_AGGREGATES.items():
+    for name, (template, arities, prefix, source) in {**ADDED_AGGREGATES, **_conditional(F)}.items():
         F.AGGREGATE_FUNCTIONS.setdefault(
             name, _TwoForms(name, template, arities, name_prefix=prefix, note=_note(source))
         )
     _installed = True
+
+
+_FILTER = "FILTER (WHERE {0} IS NOT NULL)"
+
+
+def conditional_aggregates() -> dict[str, tuple[str, tuple[int, ...], str, str]]:
+    from duckdb_kql.translate import functions as F
+
+    return _conditional(F)
+
+
+def _conditional(F) -> dict[str, tuple[str, tuple[int, ...], str, str]]:
+    """make_set_if / make_list_if: duckdb-kql's own make_set / make_list rows with the predicate added.
+
+    `make_set_if(Expr, Predicate [, MaxSize])`: make_set over the rows where Predicate is true
+    (https://learn.microsoft.com/kusto/query/make-set-if-aggregation-function). Derived from the
+    registry's rows so both stay one definition; absent when that row changes shape (then refused).
+    """
+    out = {}
+    for base, prefix in (("make_set", "set"), ("make_list", "list")):
+        spec = F.AGGREGATE_FUNCTIONS.get(base)
+        if spec is None or spec.template.count(_FILTER) != 1:
+            continue
+        two = spec.template.replace(_FILTER, "FILTER (WHERE {0} IS NOT NULL AND coalesce(({1}), FALSE))")
+        if two.startswith("to_json("):
+            three = f"to_json(list_slice(CAST({two} AS JSON[]), 1, CAST({{2}} AS BIGINT)))"
+        else:
+            three = f"list_slice({two}, 1, CAST({{2}} AS BIGINT))"
+        out[f"{base}_if"] = (
+            f"{two}|{three}",
+            (2, 3),
+            prefix,
+            f"{_LEARN}{base.replace('_', '-')}-if-aggregation-function",
+        )
+    return out
 
 
 def _two_forms(base):
@@ -55,15 +92,43 @@ def _two_forms(base):
 
     @_dc(frozen=True)
     class TwoForms(base):  # type: ignore[misc, valid-type]
+        """One template per arity, separated by `|`, in `arities` order."""
+
         def render(self, args: list[str]) -> str:
             forms = self.template.split("|")
-            return forms[min(len(args), len(forms)) - 1].format(*args)
+            if len(args) not in self.arities:
+                return super().render(args)  # duckdb-kql's own message for a wrong argument count
+            return forms[self.arities.index(len(args))].format(*args)
 
     return TwoForms
 
 
+def _scalar_forms(base):
+    """A scalar row whose template has one form per arity, separated by `|` (in `arities` order)."""
+    from dataclasses import dataclass as _dc
+
+    @_dc(frozen=True)
+    class Forms(base):  # type: ignore[misc, valid-type]
+        def render(self, args: list[str]) -> str:
+            forms = self.template.split("|")
+            if len(forms) == 1 or len(args) not in self.arities:
+                return super().render(args)
+            return forms[self.arities.index(len(args))].format(*args)
+
+    return Forms
+
+
 def install_macros(con) -> None:
-    """Create the DuckDB macros the added functions call (idempotent; once per connection)."""
+    """Create the DuckDB functions and macros the added functions call (idempotent; once per connection)."""
+    from .xxhash64 import kql_hash_text, kql_hash_ticks
+
+    for name, fn, kind in (
+        ("sdac_xxh64_text", kql_hash_text, "VARCHAR"),
+        ("sdac_xxh64_ticks", kql_hash_ticks, "BIGINT"),
+    ):
+        with contextlib.suppress(Exception):  # not registered yet on this connection
+            con.remove_function(name)
+        con.create_function(name, fn, [kind, "BIGINT"], "BIGINT", null_handling="special")
     for statement in MACROS:
         con.execute(statement)
 
@@ -92,6 +157,8 @@ ADDED_SCALARS: dict[str, tuple[str, tuple[int, ...], str]] = {
         (1,),
         _LEARN + "bag-keys-function",
     ),
+    "hash": ("sdac_hash({0}, NULL)|sdac_hash({0}, {1})", (1, 2), _LEARN + "hash-function"),
+    "hash_xxhash64": ("sdac_hash({0}, NULL)|sdac_hash({0}, {1})", (1, 2), _LEARN + "hash-xxhash64-function"),
     "set_difference": (
         "to_json(sdac_distinct(list_filter(CAST(to_json({0}) AS JSON[]), "
         "lambda x: NOT list_contains(CAST(to_json({1}) AS JSON[]), x))))",
@@ -145,6 +212,14 @@ MACROS = (
     "CREATE OR REPLACE MACRO sdac_cap_bag(b, cap) AS CASE WHEN len(json_keys(b)) <= cap THEN b "
     "ELSE error('make_bag(x, MaxSize): more keys than MaxSize; which ones Kusto keeps is not documented, "
     "so the embedded engine does not guess') END",
+    # hash(): XXH64 of a string's UTF-8 bytes or a datetime's ticks (xxhash64.py); other types are
+    # refused when a row reaches them (the bytes Kusto hashes for them are not documented)
+    "CREATE OR REPLACE MACRO sdac_hash(x, m) AS CASE WHEN x IS NULL THEN NULL "
+    "WHEN typeof(x) = 'VARCHAR' THEN sdac_xxh64_text(CAST(x AS VARCHAR), CAST(m AS BIGINT)) "
+    "WHEN typeof(x) LIKE 'TIMESTAMP%' THEN sdac_xxh64_ticks(epoch_us(CAST(x AS TIMESTAMP)) * 10 "
+    "+ 621355968000000000, CAST(m AS BIGINT)) "
+    "ELSE error('hash() of a ' || typeof(x) || ' value is not supported by the embedded engine "
+    "(only string and datetime: the bytes Kusto hashes for other types are not documented)') END",
     "CREATE OR REPLACE MACRO sdac_distinct(l) AS list_filter(l, lambda x, i: list_position(l, x) = i)",
     "CREATE OR REPLACE MACRO sdac_merge_bags(bags) AS coalesce(CASE WHEN len(list_filter(bags, "
     "lambda y: json_type(y) = 'OBJECT')) > 0 THEN list_reduce(list_filter(bags, lambda y: json_type(y) = 'OBJECT'), "

@@ -20,6 +20,7 @@ Every piece of assembled text remembers its offset in the author's query
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .compat import compat_edits, merge
@@ -33,7 +34,7 @@ COMPAT = True
 """The compatibility layer (rewrites, table() functions, its stages) is on; `benchmarks compat` turns it
 off to measure what it costs."""
 
-LAYER_STAGES = frozenset({"mv-apply", "project-reorder", "as"})
+LAYER_STAGES = frozenset({"mv-apply", "project-reorder", "as", "evaluate"})
 """Stages that belong to the compatibility layer (make-series and series_* came with the engine)."""
 
 HIDDEN_INGESTION = "__sdac_ingestion_time"
@@ -48,9 +49,39 @@ def watchlist_table(alias: str, dataset: DataSet) -> str:
 
 
 @dataclass
+class LateColumns:
+    """`column_ifexists` calls right after a stage whose output columns depend on the data (bag_unpack).
+
+    They are resolved when the step runs, against the columns the stage really produced; `build`
+    assembles the step's text with the resulting edits added to `edits`.
+    """
+
+    source: str  # the stage's output table
+    calls: list[tuple[int, int, str, tuple[int, int]]]  # call start, end, column name, default's span
+    edits: list[tuple[int, int, str]]
+    build: Callable[[list[tuple[int, int, str]]], Mapped]
+
+    def resolve(self, columns: list[str]) -> Mapped:
+        extra = []
+        for start, end, name, (ds, de) in self.calls:
+            if name in columns:
+                extra.append((start, end, f"['{name}']"))
+            else:
+                extra += [(start, ds, "("), (de, end, ")")]
+        return self.build(merge(self.edits + extra))
+
+
+@dataclass
 class KqlStep:
     query: Mapped
     into: str | None  # a table name for an intermediate result; None for the final one
+    late: LateColumns | None = None
+
+    def text(self, stage_tables: dict[str, list[str]]) -> Mapped:
+        """The step's KQL, with late `column_ifexists` resolved against the stage tables made so far."""
+        if self.late is None:
+            return self.query
+        return self.late.resolve(stage_tables[self.late.source])
 
 
 @dataclass
@@ -192,6 +223,7 @@ def _plan(prepared: Prepared) -> list[KqlStep | StageStep]:
         edits = [e for e in edits if not (unit.start <= e[0] and e[1] <= unit.end)] + [(unit.start, unit.end, into)]
     if not ends_with_final:
         steps.append(KqlStep(copy_with_edits(Mapped(), query, 0, len(query), edits), None))
+    _refuse_unresolvable_ifexists(query, steps, prepared.edits)
     return steps
 
 
@@ -200,14 +232,69 @@ def _plan_unit(query: str, edits, unit: PipeUnit, found, prefix: str, into: str 
     steps: list[KqlStep | StageStep] = []
     source_table: str | None = None
     first_op = 0
+    late_source: str | None = None
     for n, (index, stage) in enumerate(found):
         stage_in = f"{prefix}_stage_{n}_in"
-        steps.append(KqlStep(_segment(query, edits, lets, unit, source_table, first_op, index), stage_in))
+        steps.append(_kql_step(query, edits, lets, unit, source_table, first_op, index, stage_in, late_source))
         out = f"{prefix}_stage_{n}_out"
         steps.append(StageStep(stage, stage_in, out, lets, list(edits)))
         source_table, first_op = out, index + 1
-    steps.append(KqlStep(_segment(query, edits, lets, unit, source_table, first_op, len(unit.operators)), into))
+        late_source = out if stage.open_schema else None
+    steps.append(_kql_step(query, edits, lets, unit, source_table, first_op, len(unit.operators), into, late_source))
     return steps
+
+
+def _kql_step(query: str, edits, lets, unit, source_table, first: int, stop: int, into, late_source) -> KqlStep:
+    """A KQL segment; after an open-schema stage its `column_ifexists` calls wait for the stage's columns."""
+    if late_source is None or first >= stop:
+        return KqlStep(_segment(query, edits, lets, unit, source_table, first, stop), into)
+    low, high = unit.operators[first].start, unit.operators[stop - 1].end
+    calls = [(c, n) for c, n in _ifexists_calls(query) if low <= c.start and c.end <= high]
+    if not calls:
+        return KqlStep(_segment(query, edits, lets, unit, source_table, first, stop), into)
+    resolved = set()
+    for c, _ in calls:
+        spans = c.arg_spans
+        resolved |= {(c.start, c.end), (c.start, spans[1][0]), (spans[1][1], c.end)}
+    base = [e for e in edits if (e[0], e[1]) not in resolved]
+    late = LateColumns(
+        late_source,
+        [(c.start, c.end, name, c.arg_spans[1]) for c, name in calls],
+        base,
+        lambda extra: _segment(query, extra, lets, unit, source_table, first, stop),
+    )
+    return KqlStep(_segment(query, edits, lets, unit, source_table, first, stop), into, late)
+
+
+def _ifexists_calls(query: str):
+    """`column_ifexists('name', default)` calls with a literal name: (call, name)."""
+    for call in parse(query).calls:
+        if call.name != "column_ifexists" or len(call.arg_spans) != 2:
+            continue
+        literal = query[call.arg_spans[0][0] : call.arg_spans[0][1]]
+        if len(literal) >= 2 and literal[0] in "'\"" and literal[-1] == literal[0]:
+            yield call, literal[1:-1]
+
+
+def _refuse_unresolvable_ifexists(query: str, steps: list[KqlStep | StageStep], edits) -> None:
+    """After an open-schema stage, a `column_ifexists` falling back to its default is refused unless late.
+
+    Resolved against the catalogue it would read the default even where the stage made the column:
+    a wrong answer. Only calls in the pipeline segment right after the stage are resolved late.
+    """
+    to_column = {(s, e) for s, e, t in edits if t.startswith("['")}
+    opens = [s.stage.start for s in steps if isinstance(s, StageStep) and s.stage.open_schema]
+    if not opens:
+        return
+    late = {c[0] for s in steps if isinstance(s, KqlStep) and s.late for c in s.late.calls}
+    for call, name in _ifexists_calls(query):
+        if call.start > min(opens) and call.start not in late and (call.start, call.end) not in to_column:
+            raise UnsupportedKql(
+                "column_ifexists after bag_unpack",
+                f"column_ifexists('{name}', ...) reads the result of bag_unpack, whose columns depend on the data; "
+                "the embedded engine resolves it only in the pipeline right after the bag_unpack",
+                call.start,
+            )
 
 
 def _segment(query: str, edits, lets: Mapped, unit: PipeUnit, source_table: str | None, first: int, stop: int):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from . import series as S
 from .errors import UnsupportedKql
@@ -38,6 +38,8 @@ STAGE_OPERATORS: dict[str, str] = {
     "summarize in the subquery (mvapply.py)",
     "project-reorder": "columns reordered natively, patterns and asc/desc (stages.py)",
     "as": "the result so far, also stored as a table of that name for the rest of the query (stages.py)",
+    "evaluate": "the `bag_unpack` plugin: slots become columns typed by their values, prefix, columnsConflict, "
+    "ignoredProperties; `column_ifexists` after it reads its real output (bagunpack.py). Other plugins: no",
 }
 """Tabular operators run as pipeline stages (see `parse_stage`)."""
 
@@ -65,6 +67,10 @@ def _span(toks: list[Token]) -> Span:
 class Stage:
     start: int
 
+    open_schema: ClassVar[bool] = False
+    """True when the output's columns depend on the data (bag_unpack): `column_ifexists` after the stage
+    is then resolved against the stage's real output, not the catalogue (prepare.py)."""
+
     def run(self, runner: StageRunner, source: str, into: str) -> list[str]:
         """Read `source`, write `into`; return notes (e.g. approximations) for the report."""
         raise NotImplementedError
@@ -83,7 +89,26 @@ def parse_stage(op: Operator, query: str) -> Stage | None:
         return MvApply.parse(op)
     if op.kind == "extend" and any(t.text in SERIES_FUNCTIONS for t in op.tokens):
         return SeriesExtend.parse(op)
+    if op.kind == "evaluate":
+        return _evaluate(op)
     return None
+
+
+def _evaluate(op: Operator) -> Stage:
+    """`evaluate bag_unpack(...)` runs as a stage; any other plugin is refused by name."""
+    toks = list(op.tokens[1:])
+    while len(toks) >= 3 and toks[1].text == "=" and toks[0].text.lower().startswith("hint."):
+        toks = toks[3:]
+    plugin = toks[0].text if toks else "?"
+    if plugin.lower() == "bag_unpack":
+        from .bagunpack import BagUnpack
+
+        return BagUnpack.parse(op)
+    raise UnsupportedKql(
+        f"evaluate {plugin}",
+        f"the evaluate plugin {plugin}() is not supported by the embedded engine (supported: bag_unpack)",
+        toks[0].start if toks else op.start,
+    )
 
 
 def _constants(runner: StageRunner, spans: list[Span]) -> list[Any]:

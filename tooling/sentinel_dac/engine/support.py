@@ -31,7 +31,7 @@ REWRITES = {
 """Functions handled by rewriting the query before duckdb-kql sees it."""
 
 OPERATOR_REWRITES = {
-    "mv-expand": "an unnamed `f(Col)` is named `Col` as Kusto does (compat.py)",
+    "mv-expand": "an unnamed `f(Col, ...)` is named `Col` for the functions Kusto names so (compat.py)",
 }
 
 
@@ -57,6 +57,7 @@ def native_functions() -> set[str]:
     from duckdb_kql.translate.functions import AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS
 
     added = set(extensions.ADDED_SCALARS) | set(extensions.ADDED_AGGREGATES) | set(extensions.ADDED_AGGREGATE_ALIASES)
+    added |= set(extensions.conditional_aggregates())
     return (set(SCALAR_FUNCTIONS) | set(AGGREGATE_FUNCTIONS) | set(_SPECIAL_FORMS)) - added
 
 
@@ -75,6 +76,8 @@ def layer_functions() -> dict[str, str]:
         out[name] = f"DuckDB macro ({source})"
     for name, (_, _, _, source) in extensions.ADDED_AGGREGATES.items():
         out[name] = f"DuckDB macro ({source})"
+    for name, (_, _, _, source) in extensions.conditional_aggregates().items():
+        out[name] = f"duckdb-kql's {name.removesuffix('_if')} with the predicate as a filter ({source})"
     for name, (base, _, source) in extensions.ADDED_AGGREGATE_ALIASES.items():
         out[name] = f"alias of {base} ({source})"
     for name in SERIES_FUNCTIONS:
