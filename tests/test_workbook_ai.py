@@ -13,7 +13,12 @@ from datetime import UTC, datetime
 import pytest
 
 from helpers import REPO_ROOT, load, validate
+from sentinel_dac.content.watchlists import STATE_ALIAS, state_watchlist_columns
 from sentinel_dac.content.workbook_queries import expand, logs_queries, parameters
+from sentinel_dac.deploy import Placement, WorkspaceRef, build_objects
+from sentinel_dac.deploy.names import object_name
+from sentinel_dac.deploy.ownership import Owned, state_row
+from sentinel_dac.engine.dataset import WatchlistData
 from sentinel_dac.engine.embedded import EmbeddedEngine
 from sentinel_dac.testing.adhoc import inline_query, load_data, run_adhoc
 
@@ -50,7 +55,6 @@ EVERYTHING = {  # the parameter values of a run: the whole sample period, no ide
     "Identity": "",
     "Deployment": "",
 }
-RULE_FAMILIES = ("genai_exfil", "keyvault", "correlation")
 
 
 def _rows(name: str) -> list[dict]:
@@ -77,10 +81,21 @@ def engine(project, tmp_path_factory):
     for path in ALERT_SAMPLES.glob("*.jsonl"):
         shutil.copy(path, data)
     dataset = load_data(project, data)
+    dataset.watchlists[STATE_ALIAS.casefold()] = _state_after_apply(project)
     engine = EmbeddedEngine()
     engine.load(dataset)
     yield engine, dataset
     engine.close()
+
+
+def _state_after_apply(project) -> WatchlistData:
+    """The state watchlist as `apply` of the whole repository leaves it (one row per deployed object)."""
+    ws = Placement.of(WorkspaceRef("00000000-0000-0000-0000-000000000000", "rg", "ws"))
+    rows = []
+    for obj in build_objects(project, ws):
+        owned = Owned(obj.kind, obj.name, obj.content_id, obj.source, "hash", "etag", "2026-11-01T00:00:00Z")
+        rows.append({"_DTItemId": owned.key, "LastUpdatedTimeUTC": None, "SearchKey": owned.key} | state_row(owned))
+    return WatchlistData(STATE_ALIAS, tuple(state_watchlist_columns()), tuple(rows))
 
 
 def _run(workbook, engine, title: str, **values: str):
@@ -232,30 +247,28 @@ def test_genai_uploads_per_user_sum_the_proxy_bytes(workbook, engine):
     assert next(iter(rows)) == "sami.corrin@contoso.example"  # the largest unsanctioned uploader first
 
 
-def test_alerts_and_incidents_are_those_of_the_families_rules(workbook, engine):
+def test_alerts_and_incidents_are_those_of_the_rules_deployed_here(workbook, engine):
+    """Alerts carry the deployed rule's name (UUID5 of its content id), incidents a name or a resource id:
+    both map back to the rule and its family through the state watchlist; another team's rule does not."""
     by_rule = {(r["Family"], r["Rule"]): r["Alerts"] for r in _run(workbook, engine, "Alerts by rule")}
     assert by_rule == {("keyvault", "kv_mass_secret_read"): 2, ("genai_exfil", "genai_upload_volume_vs_baseline"): 1}
     incidents = {
-        r["IncidentNumber"]: r["Status"] for r in _run(workbook, engine, "Incidents from these rules (latest state)")
+        r["IncidentNumber"]: (r["Status"], r["Families"])
+        for r in _run(workbook, engine, "Incidents from these rules (latest state)")
     }
-    assert incidents == {41: "Active", 42: "New"}  # 41's latest state; 43 is another team's rule
+    assert incidents == {41: ("Active", ["keyvault"]), 42: ("New", ["genai_exfil"])}  # 43: another team's rule
 
 
-def test_the_workbooks_rule_list_is_the_families_rules(workbook, project):
-    listed = {}
-    for step in _steps(workbook.data["items"]):
-        query = step["content"]["query"]
-        if "OurRules = datatable" in query:
-            body = query[query.index("[") + 1 : query.index("]")]
-            cells = [c.strip().strip('"') for c in body.replace("\n", "").split(",")]
-            listed = {(cells[i], cells[i + 1], cells[i + 2]) for i in range(0, len(cells), 3)}
-            break
-    repo = {
-        (r.id, r.source.path.stem, r.source.path.parent.name)
-        for r in project.rules
-        if r.source.path.parent.name in RULE_FAMILIES
-    }
-    assert listed == repo and len(repo) >= 15
+def test_the_alerts_of_every_family_are_shown_not_a_fixed_list(workbook, engine, project):
+    """Every rule in the repository maps from its deployed name; a rule added later needs no workbook edit."""
+    eng, dataset = engine
+    query = _query(workbook, "Alerts by rule")
+    lets = query[: query.index("SecurityAlert\n")] + "OurRules"
+    text = expand(lets, parameters(workbook.data), EVERYTHING).text
+    result = run_adhoc(inline_query(text), dataset, NOW, eng)
+    rows = {tuple(r[result.columns.index(c)] for c in ("RuleId", "Rule", "Family")) for r in result.rows}
+    repo = {(object_name("analytics-rule", r.id), r.source.path.stem, r.source.path.parent.name) for r in project.rules}
+    assert rows == repo and len({family for _, _, family in rows}) >= 6
 
 
 def test_the_deployment_drop_down_offers_all_and_every_deployment_seen(workbook, engine):

@@ -154,6 +154,19 @@ validator, the test engine and the emulator all use this one definition.
 """
 
 
+STATE_ALIAS = "SentinelDacState"
+STATE_COLUMNS = ("Key", "Kind", "Name", "ContentId", "Source", "Hash", "Etag", "AppliedUtc")
+"""The watchlist `apply` keeps in every workspace it deploys to (deploy.ownership): one item per object
+it owns. Queries may read it like any watchlist (the workbook maps alerts to our rules through it), so
+the validator and the engine know it without a definition in the repository."""
+
+
+def state_watchlist_columns() -> list[tuple[str, str]]:
+    """What `_GetWatchlist('SentinelDacState')` returns."""
+    fixed = [name for name, _ in GETWATCHLIST_COLUMNS]
+    return [*GETWATCHLIST_COLUMNS, *((c, "string") for c in STATE_COLUMNS if c not in fixed)]
+
+
 def getwatchlist_schema(watchlist: Watchlist) -> list[tuple[str, str]]:
     """The (column, KQL type) list `_GetWatchlist(alias)` returns for this watchlist.
 

@@ -27,14 +27,14 @@ from typing import Any
 
 from azure.core.exceptions import ResourceNotFoundError
 
+from ..content.watchlists import STATE_ALIAS, STATE_COLUMNS
 from .clients import Clients, as_dict
 from .live import items_json
 from .names import watchlist_item_name
 from .normalise import normalise, normalise_items
 from .objects import ApiObject, Kind, WorkspaceRef
 
-STATE_ALIAS = "SentinelDacState"
-COLUMNS = ("Key", "Kind", "Name", "ContentId", "Source", "Hash", "Etag", "AppliedUtc")
+COLUMNS = STATE_COLUMNS
 STATE_BODY: dict[str, Any] = {
     "properties": {
         "displayName": "sentinel-dac state",
@@ -63,6 +63,20 @@ class Owned:
     @property
     def key(self) -> str:
         return state_key(self.kind, self.name)
+
+
+def state_row(owned: Owned) -> dict[str, str]:
+    """The state watchlist item of one owned object (columns: STATE_COLUMNS)."""
+    return {
+        "Key": owned.key,
+        "Kind": owned.kind.value,
+        "Name": owned.name,
+        "ContentId": owned.content_id,
+        "Source": owned.source,
+        "Hash": owned.hash,
+        "Etag": owned.etag,
+        "AppliedUtc": owned.applied,
+    }
 
 
 def state_key(kind: Kind, name: str) -> str:
@@ -134,16 +148,7 @@ class State:
         from azure.mgmt.securityinsight.models import WatchlistItem
 
         owned = Owned(obj.kind, obj.name, obj.content_id, obj.source, hash_, etag or "", _now())
-        row = {
-            "Key": owned.key,
-            "Kind": owned.kind.value,
-            "Name": owned.name,
-            "ContentId": owned.content_id,
-            "Source": owned.source,
-            "Hash": owned.hash,
-            "Etag": owned.etag,
-            "AppliedUtc": owned.applied,
-        }
+        row = state_row(owned)
         self.clients.stable_insights.watchlist_items.create_or_update(
             self.ws.resource_group,
             self.ws.workspace_name,

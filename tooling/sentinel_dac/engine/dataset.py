@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from ..catalog.tables import TableCatalog, TableSchema
 from ..content.model import FunctionParam, Parser, Watchlist
-from ..content.watchlists import getwatchlist_schema
+from ..content.watchlists import STATE_ALIAS, getwatchlist_schema, state_watchlist_columns
 from .samples import SampleRow, TableSample
 
 
@@ -105,8 +105,12 @@ class DataSet:
         data.sources.append(sample.source)
 
     def add_watchlists(self, watchlists: list[Watchlist], updated: datetime | None) -> None:
+        """The repository's watchlists, and deploy's state watchlist (empty) unless the repository has one."""
         for wl in watchlists:
             self.watchlists[wl.alias.casefold()] = WatchlistData.from_watchlist(wl, updated)
+        self.watchlists.setdefault(
+            STATE_ALIAS.casefold(), WatchlistData(STATE_ALIAS, tuple(state_watchlist_columns()), ())
+        )
 
     def watchlist(self, alias: str) -> WatchlistData | None:
         return self.watchlists.get(alias.casefold())
