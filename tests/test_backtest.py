@@ -233,6 +233,48 @@ def test_range_shorter_than_query_period(make_project, monkeypatch):
     assert "DAC705" in res.output and "shorter than queryPeriod 2d" in res.output
 
 
+def test_logs_before_start_are_look_back_history(make_project, monkeypatch):
+    # 6h look-back, hourly, --start 10:00: the logs from 02:00 cover a whole look-back at once, so runs
+    # start at 11:00 (not 16:00, past the data) and read back to 05:00; nothing runs before --start
+    root = project(make_project, {"reads": rule_text(QUERY, queryFrequency="1h", queryPeriod="6h", **MAPPING)})
+    monkeypatch.chdir(root)
+    res = CliRunner().invoke(main, ["backtest", "--data", "logs", "--start", f"{DAY}T10:00:00Z", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    data = report(res)
+    assert data["history"] == "2024-05-01T02:00:00Z" and data["start"] == "2024-05-01T10:00:00Z"
+    (rule,) = data["rules"]
+    assert (rule["status"], rule["runs"]) == ("ok", 5)  # 11:00 .. 15:00
+    # 11:00 sees .7's 05:10-05:30 and .9's three; 12:00-15:00 see .9's four; .10's third row is late
+    assert [(a["run_time"][11:16], a["entities"][0]["Address"]) for a in data["alerts"]] == [
+        ("11:00", "203.0.113.7"), ("11:00", "203.0.113.9"), ("12:00", "203.0.113.9"),
+        ("13:00", "203.0.113.9"), ("14:00", "203.0.113.9"), ("15:00", "203.0.113.9"),
+    ]  # fmt: skip
+    md = CliRunner().invoke(main, ["backtest", "--data", "logs", "--start", f"{DAY}T10:00:00Z", "--format", "md"])
+    assert "look-backs read logs from 2024-05-01T02:00:00Z" in md.output
+    # a look-back longer than all the logs is still too short, and says how much there was
+    root2 = project(make_project, {"reads": rule_text(QUERY, queryFrequency="1h", queryPeriod="2d", **MAPPING)})
+    monkeypatch.chdir(root2)
+    res = CliRunner().invoke(main, ["backtest", "--data", "logs", "--start", f"{DAY}T10:00:00Z"])
+    assert res.exit_code == 3
+    assert "DAC705" in res.output and "the logs 2024-05-01T02:00:00Z .. 2024-05-01T15:00:00Z (13h)" in res.output
+
+
+def test_expect_range_is_the_default_range(make_project, monkeypatch):
+    # the labels cover 10:00..15:00: the logs before are history, never scored; --start overrides
+    root = project(make_project, {"reads": rule_text(QUERY, queryFrequency="1h", queryPeriod="6h", **MAPPING)})
+    (root / "episodes.yaml").write_text(
+        "start: '2024-05-01T10:00:00Z'\nend: '2024-05-01T15:00:00Z'\n" + EPISODES.replace("family: kv", "family: x")
+    )
+    monkeypatch.chdir(root)
+    res = CliRunner().invoke(main, ["backtest", "--data", "logs", "--expect", "episodes.yaml", "--format", "json"])
+    data = report(res)
+    assert (data["start"], data["end"], data["rules"][0]["runs"]) == ("2024-05-01T10:00:00Z", "2024-05-01T15:00:00Z", 5)
+    res = CliRunner().invoke(
+        main, ["backtest", "--data", "logs", "--expect", "episodes.yaml", "--start", DAY, "--format", "json"]
+    )
+    assert report(res)["start"] == "2024-05-01T00:00:00Z"
+
+
 def test_end_before_start_is_a_usage_error(make_project, monkeypatch):
     root = project(make_project)
     monkeypatch.chdir(root)
@@ -403,41 +445,47 @@ def test_every_repo_rule_backtests_over_the_development_week(tmp_path, monkeypat
     """Done-when of issue 7: the repo's rules over the (thinned) development week, scored against its labels.
 
     The generator's files must take the fast loading path (canonical values only, in time order): a
-    fallback to the row-by-row sample reader would make the 1M-rows benchmark crawl.
+    fallback to the row-by-row sample reader would make the 1M-rows benchmark crawl. Runs cover the
+    week's last day, with the six days before it and one warm-up day as look-back history: every rule
+    (look-backs up to 8d) runs with whole look-backs, and CI pays for a day of runs, not a week.
     """
     import yaml
     from benchmarks.devweek.generator import generate
 
     from helpers import REPO_ROOT, load
     from sentinel_dac.backtest import jsonl
-    from sentinel_dac.backtest.expect import load_episodes, score
+    from sentinel_dac.backtest.expect import labelled_range, load_episodes, score
     from sentinel_dac.backtest.run import run_backtest
     from sentinel_dac.backtest.source import FolderSource
 
     week = tmp_path / "week"
-    summary = generate(week, scale=0.05)
+    summary = generate(week, scale=0.05, warmup_days=1)  # one day of history: the 8d look-backs fit once
 
     def no_slow_path(schema, path, shown, delay):
         raise AssertionError(f"{shown} fell back to the sample reader")
 
     monkeypatch.setattr(jsonl, "_check_slow", no_slow_path)
     project = load(REPO_ROOT)
-    result = run_backtest(project, project.rules, FolderSource(week, "week"), jobs=2)
+    week_start, end = labelled_range(week / "episodes.yaml", "episodes.yaml")
+    start = end - timedelta(days=1)
+    result = run_backtest(project, project.rules, FolderSource(week, "week"), start, end, jobs=2)
     assert not result.failed, [f.render() for f in result.findings] + [
         o.problem.render() for o in result.rules if o.problem
     ]
-    # a rule whose look-back is longer than the week cannot run once inside it: reported, never quiet
-    week_span = timedelta(days=7)
+    # a rule whose look-back is longer than the week plus its warm-up cannot run: reported, never quiet
+    logs_span = end - week_start + timedelta(days=1)
     expected = {
-        r.display: "ok" if (r.query_period or timedelta(0)) <= week_span else "too-short" for r in project.rules
+        r.display: "ok" if (r.query_period or timedelta(0)) <= logs_span else "too-short" for r in project.rules
     }
     assert {o.rule.display: o.status for o in result.rules} == expected
-    assert result.days == 7
+    assert result.days == 1 and result.history == week_start - timedelta(days=1)
     for name, stats in result.tables.items():
         assert stats.rows == summary.rows[name]
     runs = {o.rule.display: o.runs for o in result.rules}
-    assert runs["detections/genai-quota-abuse/aks_gpu_node_pool_unusual.yaml"] == 168  # 1h/1h: every hour
-    assert runs["detections/openai/aoai_token_usage_anomaly.yaml"] == 1  # queryPeriod 7d: one whole look-back
+    assert runs["detections/genai-quota-abuse/aks_gpu_node_pool_unusual.yaml"] == 24  # 1h/1h: every hour
+    assert runs["detections/openai/aoai_token_usage_anomaly.yaml"] == 24  # 7d: every hour, history behind it
+    assert runs["detections/keyvault/kv_mass_secret_read.yaml"] == 1  # 8d: the warm-up day plus the week, once
+    assert runs["detections/model-stealing/aoai_low_and_slow_around_the_clock.yaml"] == 1  # daily
     labels = yaml.safe_load((week / "episodes.yaml").read_text())["episodes"]
     scored = score(load_episodes(week / "episodes.yaml", "episodes.yaml"), result.rules, result.days, "episodes.yaml")
     assert len(scored.episodes) == len(labels)

@@ -184,6 +184,26 @@ def test_truncated_range_keeps_only_episodes_that_start_in_it(tmp_path: Path):
     assert ms05["end"] == doc["end"], "an episode running past the range is cut at its end"
 
 
+def test_warm_up_is_benign_history_and_leaves_the_week_unchanged(tmp_path: Path):
+    # baselines need history before the labelled week; the week's bytes must not move when it is added
+    plain, warm = tmp_path / "plain", tmp_path / "warm"
+    generate(plain, scale=0.02, days=2)
+    summary = generate(warm, scale=0.02, days=2, warmup_days=1)
+    assert (warm / "episodes.yaml").read_text() == (plain / "episodes.yaml").read_text()
+    doc = yaml.safe_load((warm / "episodes.yaml").read_text())
+    before: dict[str, int] = {}
+    for table in TABLES:
+        lines = (warm / f"{table}.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+        history = [x for x in lines if json.loads(x)["TimeGenerated"] < doc["start"]]
+        assert "".join(lines[len(history) :]) == (plain / f"{table}.jsonl").read_text(encoding="utf-8"), table
+        assert all(json.loads(x)["TimeGenerated"] >= "2026-11-01T00:00:00Z" for x in history)
+        before[table] = len(history)
+        assert summary.rows[table] == len(lines)
+    # the warm-up day is a Sunday: quiet people, busy machines (pollers, metrics, batch callers)
+    assert all(before[t] > 10 for t in ("AzureDiagnostics", "AZKVAuditLogs", "AzureMetrics", "CommonSecurityLog"))
+    assert "warm-up" in (warm / "README.md").read_text()
+
+
 # -- inventory -------------------------------------------------------------------------------------
 
 

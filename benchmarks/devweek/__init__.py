@@ -13,7 +13,7 @@ import resource
 import sys
 from pathlib import Path
 
-from .generator import DEFAULT_START, generate
+from .generator import DEFAULT_START, DEFAULT_WARMUP_DAYS, generate
 
 BUDGET_SECONDS = 30.0  # CI regenerates the week: default scale must stay well under this on a 2-core machine
 
@@ -26,11 +26,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--days", type=int, default=7, help="number of days (default 7)")
     parser.add_argument("--scale", type=float, default=1.0, help="multiplier for benign volume (default 1)")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    parser.add_argument(
+        "--warmup-days",
+        type=int,
+        default=DEFAULT_WARMUP_DAYS,
+        help=f"days of benign-only history before --start, for rules' baselines (default {DEFAULT_WARMUP_DAYS})",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        summary = generate(args.out, start=args.start, days=args.days, scale=args.scale, seed=args.seed)
+        summary = generate(
+            args.out,
+            start=args.start,
+            days=args.days,
+            scale=args.scale,
+            seed=args.seed,
+            warmup_days=args.warmup_days,
+        )
     except (ValueError, OSError) as exc:
         print(f"devweek: error: {exc}", file=sys.stderr)
         return 2

@@ -4,6 +4,14 @@ The week is generated hour by hour; in each hour every benign actor and every ep
 overlaps the hour writes its rows, then everything before the hour's end is flushed to disk in time
 order. The output folder is written next to the target and swapped in only when complete, so a failed
 run never leaves half a week behind.
+
+Warm-up (`warmup_days`, default 8): the days before the labelled week are generated too, benign actors
+only (no episode, nothing labelled), at the same scale, so per-identity baselines form the way they would
+in a workspace that has been collecting for weeks. Rules with look-backs up to a week plus a day (the
+content's longest) then run every hour of the week instead of once at its end (or never): the backtest
+scores `episodes.yaml`'s `start`..`end` and reads the warm-up only through look-backs. Each hour's random
+stream is keyed by its offset from the week's start, so the week's rows are the same bytes with or
+without a warm-up.
 """
 
 from __future__ import annotations
@@ -51,6 +59,7 @@ TABLES = (
     "SecurityAlert",
 )
 DEFAULT_START = "2026-11-02T00:00:00Z"  # a Monday: the episode schedule assumes the week starts on Monday
+DEFAULT_WARMUP_DAYS = 8  # the longest queryPeriod in detections/ (8d): every rule runs from the week's first hour
 MARKER = "episodes.yaml"  # a folder holding this file is a previous development week and may be replaced
 
 
@@ -77,12 +86,26 @@ def episodes() -> tuple[Episode, ...]:
     )
 
 
-def generate(out: Path, *, start: str = DEFAULT_START, days: int = 7, scale: float = 1.0, seed: int = 7) -> Summary:
-    """Write the development week to `out`; ValueError for bad arguments or an unsafe target folder."""
+def generate(
+    out: Path,
+    *,
+    start: str = DEFAULT_START,
+    days: int = 7,
+    scale: float = 1.0,
+    seed: int = 7,
+    warmup_days: int = 0,
+) -> Summary:
+    """Write the development week to `out`; ValueError for bad arguments or an unsafe target folder.
+
+    `warmup_days` of benign-only history precede `start` (module docstring); the function's default is
+    none (tests that do not need baselines stay small), the command's is DEFAULT_WARMUP_DAYS.
+    """
     t0 = time.perf_counter()
     begin = parse_start(start)
     if not 1 <= days <= 31:
         raise ValueError(f"--days must be between 1 and 31, got {days}")
+    if not 0 <= warmup_days <= 31:
+        raise ValueError(f"--warmup-days must be between 0 and 31, got {warmup_days}")
     if not 0 < scale <= 1000:
         raise ValueError(f"--scale must be > 0 and <= 1000, got {scale}")
     _check_target(out)
@@ -93,10 +116,10 @@ def generate(out: Path, *, start: str = DEFAULT_START, days: int = 7, scale: flo
     try:
         world = build_world(seed, begin, end)
         placed = place(episodes(), world)
-        rows = _write_tables(tmp, world, placed, seed, scale)
+        rows = _write_tables(tmp, world, placed, seed, scale, begin - warmup_days * DAY)
         write_episodes(tmp / MARKER, world, placed, scale)
         write_inventory(tmp / "inventory", world)
-        write_readme(tmp / "README.md", world, rows, actors(), placed, scale)
+        write_readme(tmp / "README.md", world, rows, actors(), placed, scale, warmup_days)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -104,12 +127,16 @@ def generate(out: Path, *, start: str = DEFAULT_START, days: int = 7, scale: flo
     return Summary(out, rows, placed, time.perf_counter() - t0)
 
 
-def _write_tables(folder: Path, world, placed: list[PlacedEpisode], seed: int, scale: float) -> dict[str, int]:
-    sink = Sink(folder, TABLES, world.start, world.end)
+def _write_tables(
+    folder: Path, world, placed: list[PlacedEpisode], seed: int, scale: float, history: int
+) -> dict[str, int]:
+    """Every hour from `history` (the warm-up's start) to the week's end; episodes only inside the week."""
+    sink = Sink(folder, TABLES, history, world.end)
     metrics = Metrics()
     noise = actors()
     try:
-        for index, hour in enumerate(range(world.start, world.end, HOUR)):
+        for hour in range(history, world.end, HOUR):
+            index = (hour - world.start) // HOUR  # negative in the warm-up: the week's streams never move
             period = Ctx(world, sink, metrics, None, hour, hour + HOUR)  # type: ignore[arg-type]
             for actor in noise:
                 actor.run(Ctx.for_actor(period, seed, actor.key, index, scale))

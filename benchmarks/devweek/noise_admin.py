@@ -42,7 +42,7 @@ def portal_key_views(ctx: Ctx) -> None:
     w = ctx.world
     dev = w.accounts["dev"]
     day = (ctx.start - w.start) // DAY
-    engineers = [p for p in w.dept("engineering") if p.first_day <= day]
+    engineers = [p for p in w.dept("engineering") if p.employed(day)]
     for t in ctx.arrivals(0.4 * office(ctx.start)):
         person = engineers[ctx.rng.randrange(len(engineers))]
         arm(ctx, t, person, person.ip, "Microsoft.CognitiveServices/accounts/listKeys/action", dev.resource_id)

@@ -91,7 +91,7 @@ def developers(ctx: Ctx) -> None:
     day = (ctx.start - w.start) // (24 * HOUR)
     busy = office(ctx.start)
     for person in w.dept("engineering") + w.dept("datascience"):
-        if person.first_day > day:
+        if not person.employed(day):
             continue
         for t in ctx.arrivals(3 * busy):
             key_auth = ctx.chance(0.25)

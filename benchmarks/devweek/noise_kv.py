@@ -136,7 +136,7 @@ def people(ctx: Ctx) -> None:
     """Engineers read dev secrets from the CLI; the platform team reads and rotates production secrets."""
     w = ctx.world
     day = (ctx.start - w.start) // DAY
-    devs = [p for p in w.dept("engineering") if p.first_day <= day]
+    devs = [p for p in w.dept("engineering") if p.employed(day)]
     sandbox, apps = w.vaults["kv-dev-sandbox"], w.vaults["kv-prod-apps"]
     for t in ctx.arrivals(6 * office(ctx.start)):
         person = devs[ctx.rng.randrange(len(devs))]

@@ -36,7 +36,7 @@ DEPT_SITES = {
 
 def _active(ctx: Ctx) -> list[Principal]:
     day = (ctx.start - ctx.world.start) // DAY
-    return [p for p in ctx.world.people if p.first_day <= day]
+    return [p for p in ctx.world.people if p.employed(day)]
 
 
 def _bucket(p: Principal, salt: str) -> int:

@@ -52,6 +52,10 @@ class Principal:
     first_day: int = 0  # new employees start mid-week
     purpose: str = ""
 
+    def employed(self, day: int) -> bool:
+        """On `day` of the week (negative in the warm-up): first_day 0 is staff from before the week."""
+        return self.first_day <= max(day, 0)
+
     @property
     def is_human(self) -> bool:
         return self.kind in ("user", "guest")

@@ -156,6 +156,26 @@ def load_episodes(path: Path, display: str) -> list[Episode]:
     return out
 
 
+def labelled_range(path: Path, display: str) -> tuple[datetime | None, datetime | None]:
+    """The file's top-level `start`/`end`: the range its labels cover (the devweek writes them).
+
+    Logs before `start` are history (the development week's warm-up: benign noise so baselines
+    form); scoring them would count alerts nobody labelled, so the backtest defaults to this range.
+    """
+    from ..content.yamlsrc import load_yaml
+
+    doc = load_yaml(path, display=display)
+    data = doc.data if isinstance(doc.data, dict) else {}
+
+    def moment(key: str) -> datetime | None:
+        if data.get(key) is None:
+            return None
+        pos = doc.pos((key,))
+        return _time(data[key], f"{display}:{pos.line}:{pos.column}", key)
+
+    return moment("start"), moment("end")
+
+
 def _time(value: Any, where: str, key: str) -> datetime:
     if isinstance(value, datetime):
         from datetime import UTC

@@ -6,7 +6,11 @@ the per-run limits; this module only decides *when* runs happen:
 
 * Scheduled: every queryFrequency, the first run at `start + queryPeriod` (the
   first time a whole look-back lies inside the range), the last at or before
-  `end`. A range shorter than queryPeriod leaves no run (DAC705).
+  `end`. A range shorter than queryPeriod leaves no run (DAC705). When the data
+  holds history before `start` (`history` < `start`: logs recorded before the
+  range, like the development week's warm-up), runs begin at `start +
+  queryFrequency` as soon as that history covers a whole look-back (`history +
+  queryPeriod`): a rule enabled at `start` in Sentinel sees the logs before it.
 * NRT: Sentinel runs NRT rules every minute over what was ingested in the
   minute before; we approximate that by a one-minute schedule over ingestion
   time (rows' `$IngestionTime`, else TimeGenerated plus the project's
@@ -80,13 +84,19 @@ class RuleOutcome:
         return self.rule.meta.family if self.rule.meta else None
 
 
-def run_times(rule: AnalyticsRule, start: datetime, end: datetime) -> Iterator[datetime]:
-    """When Sentinel would run `rule` inside [start, end] (module docstring)."""
+def run_times(
+    rule: AnalyticsRule, start: datetime, end: datetime, history: datetime | None = None
+) -> Iterator[datetime]:
+    """When Sentinel would run `rule` inside [start, end], with logs from `history` (module docstring)."""
     if rule.kind == "NRT":
         step, first = NRT_PERIOD, start + NRT_PERIOD
     else:
         step = rule.query_frequency or timedelta(minutes=5)
-        first = start + (rule.query_period or step)
+        period = rule.query_period or step
+        first = start + period
+        if history is not None and history < start:
+            first = max(start + step, history + period)
+            first = start + step * -(-(first - start) // step)  # on the rule's schedule from start
     moment = first
     while moment <= end:
         yield moment
@@ -130,6 +140,7 @@ def replay(
     start: datetime,
     end: datetime,
     tick: Callable[[], None] | None = None,
+    history: datetime | None = None,
 ) -> None:
     """Run `outcome.rule` at each scheduled time; fill `outcome` (alerts, counts, problem)."""
     rule = outcome.rule
@@ -138,7 +149,7 @@ def replay(
     suppressed_until: datetime | None = None
     can_skip: bool | None = None
     try:
-        for run_time in run_times(rule, start, end):
+        for run_time in run_times(rule, start, end, history):
             if tick:
                 tick()
             if suppressed_until is not None and run_time < suppressed_until:

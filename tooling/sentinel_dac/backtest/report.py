@@ -95,6 +95,7 @@ def to_dict(result: BacktestResult, expect: ExpectScore | None = None) -> dict[s
         "source": result.source,
         "start": _t(result.start),
         "end": _t(result.end),
+        "history": _t(result.history),
         "days": round(result.days, 3),
         "totals": {
             "rules": len(result.rules),
@@ -181,7 +182,7 @@ def render_text(result: BacktestResult, expect: ExpectScore | None = None) -> st
     for f in result.findings:
         lines.append(f.render())
     if d["start"]:
-        lines.append(f"backtest over {d['source']}: {d['start']} .. {d['end']} ({d['days']:g} days)")
+        lines.append(f"backtest over {d['source']}: {d['start']} .. {d['end']} ({d['days']:g} days){_history(d)}")
     header = (
         f"{'rule':<48} {'status':<8} {'runs':>6} {'supp':>5} {'alerts':>7} {'/day':>7} {'entities':>8}  "
         "first .. last alert"
@@ -240,6 +241,10 @@ def _expect_text(e: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _history(d: dict[str, Any]) -> str:
+    return f"; look-backs read logs from {d['history']}" if d.get("history") else ""
+
+
 def render_md(result: BacktestResult, expect: ExpectScore | None = None) -> str:
     d = to_dict(result, expect)
     t = d["totals"]
@@ -247,7 +252,7 @@ def render_md(result: BacktestResult, expect: ExpectScore | None = None) -> str:
     if d["start"]:
         out.append(
             f"{d['start']} .. {d['end']} ({d['days']:g} days): **{t['alerts']} alerts** from "
-            f"{t['backtested']}/{t['rules']} rules, {t['runs']:,} runs"
+            f"{t['backtested']}/{t['rules']} rules, {t['runs']:,} runs{_history(d)}"
         )
         out.append("")
     out += [

@@ -37,6 +37,8 @@ class BacktestResult:
     source: str
     start: datetime | None = None
     end: datetime | None = None
+    history: datetime | None = None
+    """The data's first hour when it lies before `start`: look-backs reach into it, no run happens in it."""
     rules: list[RuleOutcome] = field(default_factory=list)
     tables: dict[str, TableStats] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
@@ -110,15 +112,18 @@ def run_backtest(
         if result.start is None or result.end is None:
             result.findings.append(Finding(source.description, 0, 0, "DAC700", "no rows in any table the rules read"))
             return result
+        first_hour, _ = _range(None, None, loaded.tables)
+        if first_hour is not None and first_hour < result.start:
+            result.history = first_hour
         if result.end <= result.start:
             raise UsageError(
                 f"the range {format_datetime(result.start)} .. {format_datetime(result.end)} is empty "
                 "(give --start and --end)"
             )
         result.findings.extend(_gaps(loaded.tables, result.start, result.end))
-        _check_rules(outcomes, loaded.tables, available, result.start, result.end, source.description)
+        _check_rules(outcomes, loaded.tables, result, source.description)
         todo = [o for o in outcomes if o.status == "ok"]
-        total = sum(sum(1 for _ in run_times(o.rule, result.start, result.end)) for o in todo)
+        total = sum(sum(1 for _ in run_times(o.rule, result.start, result.end, result.history)) for o in todo)
         done = 0
 
         lock = threading.Lock()
@@ -130,7 +135,7 @@ def run_backtest(
                 if progress and (done % 50 == 0 or done == total):
                     progress(done, total)
 
-        _replay_all(todo, engine, loaded.tables, result.start, result.end, tick, jobs)
+        _replay_all(todo, engine, loaded.tables, result, tick, jobs)
     finally:
         engine.close()
         result.seconds = time.perf_counter() - started
@@ -141,14 +146,16 @@ def _replay_all(
     todo: list[RuleOutcome],
     engine: EmbeddedEngine,
     tables: dict[str, TableStats],
-    start: datetime,
-    end: datetime,
+    result: BacktestResult,
     tick: Callable[[], None],
     jobs: int,
 ) -> None:
+    start, end, history = result.start, result.end, result.history
+    assert start is not None and end is not None
+
     def one(outcome: RuleOutcome, on: EmbeddedEngine) -> None:
         t0 = time.perf_counter()
-        replay(outcome, on, [tables[t] for t in outcome.tables], start, end, tick)
+        replay(outcome, on, [tables[t] for t in outcome.tables], start, end, tick, history)
         outcome.seconds = time.perf_counter() - t0
 
     if jobs <= 1 or len(todo) <= 1:
@@ -156,7 +163,7 @@ def _replay_all(
             one(outcome, engine)
         return
     pending = queue.SimpleQueue()
-    for outcome in sorted(todo, key=lambda o: -sum(1 for _ in run_times(o.rule, start, end))):
+    for outcome in sorted(todo, key=lambda o: -sum(1 for _ in run_times(o.rule, start, end, history))):
         pending.put(outcome)
 
     def worker() -> None:
@@ -194,11 +201,12 @@ def _range(
 def _check_rules(
     outcomes: list[RuleOutcome],
     tables: dict[str, TableStats],
-    available: dict[str, list[str]],
-    start: datetime,
-    end: datetime,
+    result: BacktestResult,
     source: str,
 ) -> None:
+    start, end = result.start, result.end
+    assert start is not None and end is not None
+    logs_from = result.history or start
     for o in outcomes:
         if o.status != "ok":
             continue
@@ -217,15 +225,15 @@ def _check_rules(
                 Level.WARNING,
             )
             continue
-        if rule.kind != "NRT" and rule.query_period and end - start < rule.query_period:
+        if rule.kind != "NRT" and rule.query_period and next(run_times(rule, start, end, result.history), None) is None:
             o.status = "too-short"
             o.problem = Finding(
                 rule.display,
                 rule.pos("queryPeriod").line,
                 1,
                 "DAC705",
-                f"not backtested: the range {format_datetime(start)} .. {format_datetime(end)} "
-                f"({_human(end - start)}) is shorter than queryPeriod {_human(rule.query_period)}, "
+                f"not backtested: the logs {format_datetime(logs_from)} .. {format_datetime(end)} "
+                f"({_human(end - logs_from)}) are shorter than queryPeriod {_human(rule.query_period)}, "
                 "so no run sees a whole look-back; widen --start/--end or record more days",
                 Level.WARNING,
             )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..backtest.expect import load_episodes, score
+from ..backtest.expect import labelled_range, load_episodes, score
 from ..backtest.report import RENDERERS
 from ..backtest.run import run_backtest
 from ..backtest.source import FolderSource
@@ -98,9 +98,13 @@ class _Progress:
 )
 @click.option(
     "--start",
-    help="First moment of the range (ISO-8601 with zone, or a date = midnight UTC). Default: the data's first hour.",
+    help="First moment of the range (ISO-8601 with zone, or a date = midnight UTC); logs before it are look-back "
+    "history only. Default: --expect's labelled `start` when it has one, else the data's first hour.",
 )
-@click.option("--end", help="Last moment of the range. Default: the hour after the data's last row.")
+@click.option(
+    "--end",
+    help="Last moment of the range. Default: --expect's labelled `end`, else the hour after the data's last row.",
+)
 @click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="text", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE (else stdout).")
 @click.option(
@@ -148,6 +152,8 @@ def backtest(app: AppContext, rules, data, target_name, scrub, start, end, fmt, 
     project = app.project(extra_paths=rules)
     selected = _select(project.rules, rules)
     episodes = load_episodes(expect, str(expect)) if expect else None
+    if episodes is not None and target_name is None and lo is None and hi is None:
+        lo, hi = labelled_range(expect, str(expect))  # logs before the labels are look-back history
     progress = _Progress(fmt == "text" and out is None and sys.stderr.isatty())
     logs = None
     try:
