@@ -15,6 +15,7 @@ from sentinel_dac.cli import main
 from sentinel_dac.content.model import FunctionParam, Watchlist
 from sentinel_dac.engine import FunctionDef, Window
 from sentinel_dac.engine.adx import AdxEngine, build_query
+from sentinel_dac.engine.prepare import watchlist_table
 
 NOW = datetime(2024, 5, 1, 12, tzinfo=UTC)
 WINDOW = Window(NOW - timedelta(hours=1), NOW, None, NOW + timedelta(minutes=5))
@@ -47,14 +48,14 @@ def test_query_text_for_ingestion_time_watchlists_and_parsers():
     query = f"Reads() | where ingestion_time() > ago(1h) | where tostring(Identity.claim.upn) {vips}"
     text, _ = build_query(query, data, NOW, WINDOW)
     assert "__sdac_ingestion_time:datetime" in text and "datetime(2024-05-01T11:10:00Z)]" in text.replace("\n", "")
+    table = watchlist_table("Vips", data)  # numbered among all the data set's watchlists (SentinelDacState too)
     assert (
-        "let __sdac_watchlist_0 = datatable(_DTItemId:string, LastUpdatedTimeUTC:datetime, "
-        "SearchKey:string, Upn:string)" in text
+        f"let {table} = datatable(_DTItemId:string, LastUpdatedTimeUTC:datetime, SearchKey:string, Upn:string)" in text
     )
     assert "let Reads = (op:string = 'SecretGet') { AZKVAuditLogs | where OperationName == op };" in text
     assert text.endswith(
         "Reads() | where __sdac_ingestion_time > ago(1h) "
-        "| where tostring(Identity.claim.upn) in ((__sdac_watchlist_0 | project SearchKey))"
+        f"| where tostring(Identity.claim.upn) in (({table} | project SearchKey))"
     )
 
 

@@ -129,6 +129,8 @@ def test_identities_touching_many_vaults(project, engines):
     rows = _hunt(project, engines, "keyvault", "kv_identities_touching_many_vaults", "2026-11-08T06:00:00")
     assert [(r["CallerObjectId"], r["Vaults"], r["KnownPoller"]) for r in rows] == [
         ("2d8da768-f3cd-4751-b7c8-525225ac3db3", 9, False),  # the ETL principal across both log modes
+        ("00000000-0000-4000-8000-0000000000b2", 5, False),  # the weekly secret rotation (weekly_rotation sample)
+        ("00000000-0000-4000-8000-0000000000a1", 4, False),  # a person across vaults (many_vaults_* samples)
         ("a12374dd-6a39-4183-aa06-c78f0b2feca8", 12, True),  # the compliance scanner
         ("c0cb43dd-1b62-4ae3-8f01-43820f8bfb54", 3, True),  # the CI pipeline
     ]
