@@ -19,7 +19,7 @@ from sentinel_dac.catalog.attack import atlas_techniques, techniques
 from sentinel_dac.catalog.tables import builtin_catalog
 
 SCALE = 0.1  # benign volume; episodes are never scaled, so every label is fully present
-FAMILIES = {"genai-quota-abuse", "model-stealing", "stolen-keys", "genai-exfiltration", "keyvault-anomalies"}
+FAMILIES = {"genai-quota-abuse", "model-stealing", "stolen-keys", "genai-exfiltration", "keyvault"}
 ENTITY_TYPES = {"Account", "IP", "Host", "AzureResource", "URL", "CloudApplication"}
 NO_IDENTITY = {"ApiManagementGatewayLlmLog", "AzureMetrics"}  # tables that carry no caller: join needed
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,7})?Z$")

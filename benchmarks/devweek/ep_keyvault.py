@@ -10,7 +10,7 @@ from .noise_kv import CI_CLIENT, CLI_CLIENT, CSI_CLIENT
 from .registry import Episode
 from .timeutil import MINUTE, US
 
-FAMILY = "keyvault-anomalies"
+FAMILY = "keyvault"
 CI_THIEF_IP = "192.0.2.120"
 OPENER_IP = "192.0.2.130"
 WIPER_IP = "192.0.2.160"

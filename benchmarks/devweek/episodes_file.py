@@ -5,7 +5,7 @@ and `episodes`, a list of:
 
     id: QA-01                      # unique; family prefix + number, "-B<n>" for benign near-misses
     family: genai-quota-abuse      # genai-quota-abuse | model-stealing | stolen-keys |
-                                   # genai-exfiltration | keyvault-anomalies | correlation
+                                   # genai-exfiltration | keyvault | correlation
     benign: false                  # true = near-miss look-alike: an alert on it is a false positive
     techniques: [AML.T0034, T1496.004]   # MITRE ATT&CK and ATLAS ids
     start: '2026-11-05T01:00:00Z'  # window of the activity (UTC, ISO-8601 Z)

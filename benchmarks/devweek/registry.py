@@ -57,7 +57,7 @@ FAMILIES = (
     "model-stealing",
     "stolen-keys",
     "genai-exfiltration",
-    "keyvault-anomalies",
+    "keyvault",
     "correlation",
 )
 ENTITY_TYPES = ("Account", "IP", "Host", "AzureResource", "URL", "CloudApplication")
