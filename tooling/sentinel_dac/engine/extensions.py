@@ -38,16 +38,16 @@ def install() -> None:
     for name in ("base64_decode_tostring", "base64_decodestring"):
         if name in F.SCALAR_FUNCTIONS:
             F.SCALAR_FUNCTIONS[name] = _replace(F.SCALAR_FUNCTIONS[name], template=base64, kind="template")
-    _Forms = _scalar_forms(F.FunctionSpec)
+    _Forms = _arity_forms(F.FunctionSpec)
     for name, (template, arities, source) in ADDED_SCALARS.items():
         F.SCALAR_FUNCTIONS.setdefault(name, _Forms(name, "template", template, arities, (), _note(source)))
     for name, (base, prefix, source) in ADDED_AGGREGATE_ALIASES.items():
         spec = F.AGGREGATE_FUNCTIONS[base]
         F.AGGREGATE_FUNCTIONS.setdefault(name, _alias(spec, name=name, name_prefix=prefix, note=_note(source)))
-    _TwoForms = _two_forms(F.AggregateSpec)
+    _AggForms = _arity_forms(F.AggregateSpec)
     for name, (template, arities, prefix, source) in {**ADDED_AGGREGATES, **_conditional(F)}.items():
         F.AGGREGATE_FUNCTIONS.setdefault(
-            name, _TwoForms(name, template, arities, name_prefix=prefix, note=_note(source))
+            name, _AggForms(name, template, arities, name_prefix=prefix, note=_note(source))
         )
     _installed = True
 
@@ -87,24 +87,9 @@ def _conditional(F) -> dict[str, tuple[str, tuple[int, ...], str, str]]:
     return out
 
 
-def _two_forms(base):
-    from dataclasses import dataclass as _dc
-
-    @_dc(frozen=True)
-    class TwoForms(base):  # type: ignore[misc, valid-type]
-        """One template per arity, separated by `|`, in `arities` order."""
-
-        def render(self, args: list[str]) -> str:
-            forms = self.template.split("|")
-            if len(args) not in self.arities:
-                return super().render(args)  # duckdb-kql's own message for a wrong argument count
-            return forms[self.arities.index(len(args))].format(*args)
-
-    return TwoForms
-
-
-def _scalar_forms(base):
-    """A scalar row whose template has one form per arity, separated by `|` (in `arities` order)."""
+def _arity_forms(base):
+    """`base` (a scalar or aggregate spec) whose template has one form per arity, separated by `|`, in
+    `arities` order; a single form, or a wrong argument count, is left to duckdb-kql's own rendering."""
     from dataclasses import dataclass as _dc
 
     @_dc(frozen=True)
