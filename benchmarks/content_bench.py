@@ -1,5 +1,9 @@
 """Time the whole content suite (`sentinel-dac test` over the repository; goal: <= 15 s) and per-case overhead.
 
+The suite runs as `sentinel-dac test` runs it: on every core by default (worker processes, each
+started afresh per repetition, so no translation or sample cache survives from one repetition to
+the next); `--jobs 1` measures one process.
+
 Per-case overhead is what a case costs beyond its query: building the data set, loading it into
 the engine, preparing and simulating — measured on a trivial rule (`print x = 1`) with an empty
 sample, warm (translation cached) and cold (a new engine, as for the first case of a run).
@@ -18,6 +22,7 @@ from sentinel_dac.content.load import load_project
 from sentinel_dac.engine import DataSet
 from sentinel_dac.engine.embedded import EmbeddedEngine
 from sentinel_dac.testing import run_project
+from sentinel_dac.testing.workers import default_jobs
 
 GOAL_SECONDS = 15.0
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,17 +31,21 @@ ROOT = Path(__file__).resolve().parent.parent
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project", type=Path, default=ROOT, help="project root (default: this repository)")
     parser.add_argument("--repeat", type=int, default=3, help="timed repetitions of the suite (median reported)")
+    parser.add_argument(
+        "--jobs", type=int, default=None, help="worker processes, as `sentinel-dac test --jobs` (default: every core)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     times, report = [], None
     for _ in range(args.repeat):
         start = time.perf_counter()
-        report = run_project(load_project(load_config(args.project)))
+        report = run_project(load_project(load_config(args.project)), jobs=args.jobs)
         times.append(time.perf_counter() - start)
     assert report is not None
     suite = statistics.median(times)
-    print(f"content: {report.rules} rules, {len(report.results)} cases, {report.count('passed')} passed")
+    jobs = args.jobs or default_jobs()
+    print(f"content: {report.rules} rules, {len(report.results)} cases, {report.count('passed')} passed, jobs {jobs}")
     verdict = "met" if suite <= GOAL_SECONDS else "NOT met"
     print(
         f"  whole suite (load + validate samples + run): median {suite:.2f} s over {args.repeat} runs "

@@ -32,6 +32,7 @@ input (`print`, `range`, `lt 1` triggers) runs every time.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -167,12 +168,22 @@ def replay(
                 if note not in outcome.notes:
                     outcome.notes.append(note)
             if result.alerts:
-                outcome.alerts.extend(AlertRecord(rule, run_time, window, a) for a in result.alerts)
+                outcome.alerts.extend(AlertRecord(rule, run_time, window, a) for a in _in_stable_order(result.alerts))
                 if suppress:
                     suppressed_until = run_time + suppress
     except EngineError as exc:
         outcome.status = "failed"
         outcome.problem = _engine_problem(rule, exc)
+
+
+def _in_stable_order(alerts: list[Alert]) -> list[Alert]:
+    """One run's alerts in an order that does not depend on the engine's row order.
+
+    A query without `sort` returns rows in no defined order (Kusto's, DuckDB's hash aggregates, how
+    the samples were stored), and Sentinel promises no order among one run's alerts; a report
+    that changed with the storage would not diff cleanly between two backtests.
+    """
+    return sorted(alerts, key=lambda a: json.dumps(a.to_dict(), sort_keys=True, default=str))
 
 
 def _probe(outcome: RuleOutcome, engine: EmbeddedEngine, run_time: datetime, nothing: Window) -> bool:

@@ -10,13 +10,15 @@ from ..testing import run_project
 from ..testing.report import summary_line
 from ..validate import validate_project
 from .context import AppContext
+from .test_cmd import jobs_option
 
 
 @click.command()
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
 @click.option("--no-kql", is_flag=True, help="Skip semantic KQL checks (Kusto.Language).")
+@jobs_option
 @click.pass_obj
-def check(app: AppContext, strict: bool, no_kql: bool) -> None:
+def check(app: AppContext, strict: bool, no_kql: bool, jobs: int) -> None:
     """Validate and test everything, check the version lock, format and rule docs; one-screen summary."""
     project = app.project()
     result = validate_project(project, kql=not no_kql)
@@ -30,7 +32,7 @@ def check(app: AppContext, strict: bool, no_kql: bool) -> None:
         f"validate: {'FAILED' if result.failed(strict) else 'ok'} -- {result.files_checked} files ({counts}), "
         f"{len(result.errors)} errors, {len(result.warnings)} warnings"
     )
-    report = run_project(project)
+    report = run_project(project, jobs=jobs)
     for p in report.problems:
         click.echo(f"{p.file}:{p.line}: {p.code} {p.message}" + ("" if p.is_error else " [warning]"))
     for r in report.results:

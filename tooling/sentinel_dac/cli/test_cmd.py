@@ -10,6 +10,7 @@ from ..engine.base import ENGINE_NAMES
 from ..errors import UsageError
 from ..testing import run_project
 from ..testing.report import RENDERERS, write_junit
+from ..testing.workers import default_jobs
 from .context import AppContext
 
 
@@ -24,6 +25,16 @@ def engine_factory(engine: str, cluster: str | None, database: str | None):
     from ..engine.adx import AdxEngine
 
     return lambda: AdxEngine(cluster, database)
+
+
+jobs_option = click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 64),
+    default=default_jobs,
+    show_default="every CPU core this process may use",
+    help="Worker processes running test cases (embedded engine; small runs stay in one process).",
+)
 
 
 @click.command()
@@ -44,9 +55,10 @@ def engine_factory(engine: str, cluster: str | None, database: str | None):
     help="Run the cases on the rules as this target deploys them (parameters rendered, overrides applied).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show notes and details of passing cases too.")
+@jobs_option
 @click.pass_obj
 def test(
-    app: AppContext, paths, fmt, junit_xml, require_cases, engine, cluster, database, target_name, verbose
+    app: AppContext, paths, fmt, junit_xml, require_cases, engine, cluster, database, target_name, verbose, jobs
 ) -> None:
     """Run rule test cases (<rule>.tests.yaml) on the embedded engine or ADX.
 
@@ -58,7 +70,9 @@ def test(
     project = app.project(extra_paths=paths)
     if target_name:
         project = rendered_for(app, project, target_name)
-    report = run_project(project, selection=paths or None, engine_factory=factory, require_cases=require_cases)
+    report = run_project(
+        project, selection=paths or None, engine_factory=factory, require_cases=require_cases, jobs=jobs
+    )
     click.echo(RENDERERS[fmt](report, verbose))
     if junit_xml is not None:
         write_junit(report, junit_xml)

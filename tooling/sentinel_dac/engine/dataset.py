@@ -24,6 +24,18 @@ class TableData:
     schema: TableSchema
     rows: list[SampleRow] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    parts: list[TableSample] = field(default_factory=list)
+    """The samples `rows` was made of, in order (empty when the rows were added otherwise)."""
+
+    def identity(self) -> tuple | None:
+        """What the rows are made of, for an engine to recognise a table it already holds; None if unknown.
+
+        The same sample objects in the same order hold the same rows: samples are read once and
+        not changed after (`testing.data.SampleCache` shares one object per file and delay).
+        """
+        if not self.parts or sum(len(p.rows) for p in self.parts) != len(self.rows):
+            return None
+        return tuple(id(p) for p in self.parts)
 
     @property
     def name(self) -> str:
@@ -103,6 +115,7 @@ class DataSet:
         data = self.tables.setdefault(sample.table, TableData(schema))
         data.rows.extend(sample.rows)
         data.sources.append(sample.source)
+        data.parts.append(sample)
 
     def add_watchlists(self, watchlists: list[Watchlist], updated: datetime | None) -> None:
         """The repository's watchlists, and deploy's state watchlist (empty) unless the repository has one."""

@@ -16,9 +16,13 @@ two of them; the engine refuses a query that reads the other one
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import duckdb
 
 from ..catalog.tables import TableSchema
 from .dataset import TableData, WatchlistData, Window
@@ -82,11 +86,13 @@ def create_data_table(
         ordered = sorted(
             data.rows, key=lambda r: (r.values.get("TimeGenerated") is None, r.values.get("TimeGenerated"))
         )
+        filled = {k for r in data.rows for k in r.values}  # wide tables: only the columns rows fill
+        named = [c for c in columns if c[0] in filled]
         insert_rows(
             con,
             data_table(schema.name),
-            [*columns, (HIDDEN_INGESTION, "datetime")],
-            ([*(r.values.get(n) for n, _ in columns), r.ingestion_time] for r in ordered),
+            [*named, (HIDDEN_INGESTION, "datetime")],
+            ([*(r.values.get(n) for n, _ in named), r.ingestion_time] for r in ordered),
         )
     return columns
 
@@ -95,14 +101,18 @@ def insert_rows(con: Any, table: str, columns: list[tuple[str, str]], rows: Iter
     """Insert Python values (common result shape) into `table`.
 
     Only columns some row fills are named (samples leave most of a table's
-    columns empty), and rows go in as multi-row VALUES batches: DuckDB's
-    executemany prepares one statement per row, far slower for small tables.
+    columns empty). Small inserts go in as multi-row VALUES batches (DuckDB's
+    executemany prepares one statement per row, far slower); large ones through
+    DuckDB's JSON reader (`_insert_via_json`), an order of magnitude faster
+    than binding hundreds of thousands of parameters.
     """
     rows = [list(r) for r in rows]
     used = [i for i in range(len(columns)) if any(r[i] is not None for r in rows)]
     if not rows or not used:
         if rows:
             con.execute(f"INSERT INTO {q(table)} ({q(columns[0][0])}) SELECT NULL FROM range({len(rows)})")
+        return
+    if len(rows) * len(used) >= BULK_VALUES and _insert_via_json(con, table, columns, used, rows):
         return
     names = ", ".join(q(columns[i][0]) for i in used)
     row_sql = "(" + ", ".join("?" for _ in used) + ")"
@@ -111,6 +121,61 @@ def insert_rows(con: Any, table: str, columns: list[tuple[str, str]], rows: Iter
         chunk = rows[start : start + batch]
         params = [to_duckdb(r[i], columns[i][1]) for r in chunk for i in used]
         con.execute(f"INSERT INTO {q(table)} ({names}) VALUES {', '.join(row_sql for _ in chunk)}", params)
+
+
+BULK_VALUES = 200
+"""From this many values (rows x filled columns) on, `insert_rows` goes through DuckDB's JSON reader
+(measured: from about 15 rows of 13 columns on, it is the faster of the two; 4x at 200 rows)."""
+
+
+def _insert_via_json(con: Any, table: str, columns: list[tuple[str, str]], used: list[int], rows: list[list]) -> bool:
+    """Insert through a temporary JSON Lines file DuckDB reads itself; False if DuckDB refused it.
+
+    Every value is written as text and cast by DuckDB from its exact text form
+    (`_as_text`), so the stored values are the ones the VALUES path binds: a
+    float's repr round-trips, a dynamic value keeps `json.dumps`'s spelling. The
+    INSERT is one statement, so a refusal (a string DuckDB's JSON reader will not
+    take, such as a lone surrogate) leaves nothing behind and the caller falls
+    back to VALUES. Row order is kept: DuckDB preserves insertion order.
+    """
+    fd, path = tempfile.mkstemp(prefix="sentinel-dac-rows-", suffix=".jsonl")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            for row in rows:
+                out.write(json.dumps({f"c{i}": _as_text(row[i], columns[i][1]) for i in used}) + "\n")
+        spec = ", ".join(f"'c{i}': 'VARCHAR'" for i in used)
+        select = ", ".join(_from_text(f"c{i}", columns[i][1]) for i in used)
+        names = ", ".join(q(columns[i][0]) for i in used)
+        source = "'" + path.replace("'", "''") + "'"
+        con.execute(
+            f"INSERT INTO {q(table)} ({names}) SELECT {select} "
+            f"FROM read_json({source}, format='newline_delimited', columns={{{spec}}})"
+        )
+        return True
+    except duckdb.Error:
+        return False
+    finally:
+        os.unlink(path)
+
+
+def _as_text(value: Any, kql_type: str) -> str | None:
+    stored = to_duckdb(value, kql_type)
+    if stored is None or isinstance(stored, str):
+        return stored
+    if isinstance(stored, bool):
+        return "true" if stored else "false"
+    if isinstance(stored, datetime):
+        return stored.isoformat(sep=" ")
+    if isinstance(stored, timedelta):  # days and microseconds apart, as DuckDB binds a timedelta
+        return f"{stored.days},{stored.seconds * 1_000_000 + stored.microseconds}"
+    return repr(stored) if isinstance(stored, float) else str(stored)
+
+
+def _from_text(column: str, kql_type: str) -> str:
+    if kql_type == "timespan":
+        days, micros = (f"CAST(split_part({column}, ',', {i}) AS BIGINT)" for i in (1, 2))
+        return f"to_days(CAST({days} AS INTEGER)) + to_microseconds({micros})"
+    return f"CAST({column} AS {DUCKDB_TYPES.get(kql_type, 'VARCHAR')})"
 
 
 def to_duckdb(value: Any, kql_type: str) -> Any:
@@ -133,8 +198,13 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+def watchlist_columns(name: str, wl: WatchlistData) -> list[tuple[str, str]]:
+    """The columns `create_watchlist_table` stores for `wl` (known without creating the table)."""
+    return storable_columns(TableSchema(name, tuple(_cols(wl.columns)), "watchlist"), None)
+
+
 def create_watchlist_table(con: Any, name: str, wl: WatchlistData) -> list[tuple[str, str]]:
-    columns = storable_columns(TableSchema(name, tuple(_cols(wl.columns)), "watchlist"), None)
+    columns = watchlist_columns(name, wl)
     ddl = ", ".join(f"{q(n)} {DUCKDB_TYPES[t]}" for n, t in columns)
     con.execute(f"CREATE OR REPLACE TABLE {q(name)} ({ddl})")
     insert_rows(con, name, columns, ([row.get(n) for n, _ in columns] for row in wl.rows))

@@ -11,15 +11,27 @@ guesses at a construct it lacks.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import duckdb_kql
 
+from ..catalog.tables import TableSchema
 from .base import describe_construct
-from .dataset import DataSet, Window
-from .duckdb_tables import create_data_table, create_view, create_watchlist_table, insert_rows, q, storable_columns
+from .dataset import DataSet, FunctionDef, TableData, WatchlistData, Window
+from .duckdb_tables import (
+    create_data_table,
+    create_view,
+    create_watchlist_table,
+    data_table,
+    insert_rows,
+    q,
+    storable_columns,
+    watchlist_columns,
+)
 from .errors import EngineError, QueryFailed, UnsupportedKql
 from .extensions import install as install_extensions
 from .extensions import install_macros
@@ -29,6 +41,8 @@ from .results import QueryResult, duckdb_value, kql_type_of
 from .syntax import Mapped, copy_with_edits, parse, tokens
 
 _HIDDEN = re.compile(rf"^{HIDDEN_INGESTION}\d*$")
+_WATCHLIST_TABLE = re.compile(r"__sdac_watchlist_\d+")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class EmbeddedEngine:
@@ -36,11 +50,15 @@ class EmbeddedEngine:
 
     name = "embedded"
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int | None = None) -> None:
         install_extensions()
+        self._threads = threads
         self._con: Any = None
         self._prepared: dict[tuple, Prepared] = {}
         self._sql: dict[tuple, tuple[str, dict]] = {}
+        self._prepared_functions: dict[tuple, tuple[object, str]] = {}
+        self._fork_lock = threading.Lock()
+        self._held: dict[str, tuple] = {}
         self._reset()
 
     def _reset(self) -> None:
@@ -50,28 +68,51 @@ class EmbeddedEngine:
         self._views: dict[str, tuple] = {}
         self._stored: dict[str, frozenset[str]] = {}
         self._extra_schema: dict[str, list[str]] = {}
+        self._pending_watchlists: dict[str, WatchlistData] = {}
+        self._function_watchlists: dict[str, list[str]] = {}
         self._functions: list[str] = []
         self._function_names: dict[str, str] = {}
 
     # -- loading -----------------------------------------------------------------------------------------------
     def load(self, data: DataSet) -> None:
+        """Hold `data` for the next runs; a sample table held for the previous load as it is now is kept."""
+        wanted = {name: _held_key(table) for name, table in data.tables.items()}
         if self._con is None:
             self._con = duckdb_kql.connect()
+            if self._threads is not None:
+                self._con.execute(f"SET threads = {int(self._threads)}")
             install_macros(self._con)
         else:
-            self._drop_all()
+            self._drop_all(keep={n for n, key in wanted.items() if key is not None and self._held.get(n) == key})
         self._reset()
         self._data = data
         for name, table in data.tables.items():
-            self._columns[name] = create_data_table(self._con, table.schema, table)
-        for alias in sorted(data.watchlists):
+            if wanted[name] is not None and self._held.get(name) == wanted[name]:
+                self._columns[name] = list(wanted[name][2])
+            else:
+                self._columns[name] = self._create_table(table.schema, table, key=wanted[name])
+        for alias in sorted(data.watchlists):  # created when a query reads them (`_ensure_watchlists`)
             wl = data.watchlists[alias]
             table = watchlist_table(wl.alias, data)
-            cols = create_watchlist_table(self._con, table, wl)
-            self._extra_schema[table] = [n for n, _ in cols]
+            self._pending_watchlists[table] = wl
+            self._extra_schema[table] = [n for n, _ in watchlist_columns(table, wl)]
         for fd in data.functions:
-            self._functions.append(prepare_function(fd, data))
+            definition = self._prepare_function(fd, data)
+            self._functions.append(definition)
             self._function_names[fd.name] = fd.body
+            self._function_watchlists[fd.name] = _WATCHLIST_TABLE.findall(definition)
+
+    def _prepare_function(self, fd: FunctionDef, data: DataSet) -> str:
+        """`prepare_function`, once per parser: a test run loads the same parsers for every case.
+
+        Its result depends on the body, the watchlist aliases (their table names) and the catalogue
+        (compat rewrites); the key holds all three (the catalogue by identity, kept alive in the value).
+        """
+        key = (fd.name, fd.params, fd.body, tuple(sorted(data.watchlists)), id(data.catalog))
+        cached = self._prepared_functions.get(key)
+        if cached is None or cached[0] is not data.catalog:
+            cached = self._prepared_functions[key] = (data.catalog, prepare_function(fd, data))
+        return cached[1]
 
     def load_sql(self, table: str, select_sql: str, columns: Iterable[str] | None = None) -> None:
         """Bulk-load a sample table from a DuckDB SELECT (columns by name; `__sdac_ingestion_time` optional).
@@ -92,7 +133,7 @@ class EmbeddedEngine:
             prefer = frozenset(columns)
             wanted = {c.lower() for c in prefer} | {"timegenerated"}
             only = frozenset(n for n, _ in storable_columns(schema, None, prefer) if n.lower() in wanted)
-        self._columns[table] = create_data_table(self._con, schema, None, only, prefer)
+        self._columns[table] = self._create_table(schema, None, only, prefer)
         if only is not None:
             self._stored[table] = only
         self._con.execute(f"INSERT INTO {q('__sdac_data_' + table)} BY NAME ({select_sql})")
@@ -114,32 +155,81 @@ class EmbeddedEngine:
         views and stage tables (temporary, per connection) never meet ours;
         the data is not copied. Load nothing into a fork: it shares our data.
         """
+        with self._fork_lock:  # forks are made in worker threads; a fork must not create shared tables
+            self._ensure_watchlists(list(self._pending_watchlists))
         other = EmbeddedEngine.__new__(EmbeddedEngine)
         other._con = self._con.cursor()
         other._con.execute("SET TimeZone='UTC'")
-        other._prepared, other._sql = {}, {}
+        other._prepared, other._sql, other._prepared_functions = {}, {}, {}
+        other._fork_lock = threading.Lock()
+        other._threads = self._threads
+        other._held = {}
         other._reset()
         other._data = self._data
         other._columns = dict(self._columns)
         other._stored = dict(self._stored)
         other._extra_schema = dict(self._extra_schema)
+        other._function_watchlists = dict(self._function_watchlists)
         other._functions = list(self._functions)
         other._function_names = dict(self._function_names)
         return other
 
-    def _drop_all(self) -> None:
-        """Empty the connection for the next data set (cheaper than a new connection per test case)."""
+    def _ensure_watchlists(self, tables: Iterable[str]) -> None:
+        """Create the watchlist tables `tables` names that are not created yet.
+
+        A project's watchlists are loaded for every test case but most rules read none or one;
+        creating each only when a query reads it saves a table per watchlist per case.
+        """
+        for table in sorted(set(tables) & self._pending_watchlists.keys()):
+            create_watchlist_table(self._con, table, self._pending_watchlists.pop(table))
+
+    def _create_table(
+        self,
+        schema: TableSchema,
+        data: TableData | None,
+        only: frozenset[str] | None = None,
+        prefer: frozenset[str] = frozenset(),
+        key: tuple | None = None,
+    ) -> list[tuple[str, str]]:
+        """`create_data_table`, remembering what the table now holds (`key`; None: not to be reused)."""
+        self._held.pop(schema.name, None)
+        columns = create_data_table(self._con, schema, data, only, prefer)
+        if key is not None:
+            self._held[schema.name] = key
+        return columns
+
+    def _empty_table(self, schema: TableSchema, prefer: frozenset[str]) -> list[tuple[str, str]]:
+        """An empty table for a catalogue table the query reads but the data set has no rows of."""
+        columns = storable_columns(schema, None, prefer)
+        key = ("empty", tuple(columns))
+        if self._held.get(schema.name) == key:
+            return columns
+        return self._create_table(schema, None, prefer=prefer, key=key)
+
+    def _drop_all(self, keep: Iterable[str] = ()) -> None:
+        """Empty the connection for the next data set (cheaper than a new connection per test case).
+
+        Sample tables in `keep` stay (the next data set holds exactly their rows), and so do empty
+        tables: a test run loads the same few sample files and reads the same tables case after case.
+        """
+        kept = {data_table(n) for n in keep} | {
+            data_table(n) for n, key in self._held.items() if key and key[0] == "empty"
+        }
         for name, kind, temporary in self._con.execute(
             "SELECT table_name, table_type, table_schema = 'temp' OR table_catalog = 'temp' "
             "FROM information_schema.tables"
         ).fetchall():
+            if name in kept and kind != "VIEW" and not temporary:
+                continue
             what = "VIEW" if kind == "VIEW" else "TABLE"
             self._con.execute(f"DROP {what} IF EXISTS {'temp.' if temporary else ''}{q(name)}")
+        self._held = {n: key for n, key in self._held.items() if data_table(n) in kept}
 
     def close(self) -> None:
         if self._con is not None:
             self._con.close()
             self._con = None
+        self._held = {}
         self._reset()
 
     # -- running -----------------------------------------------------------------------------------------------
@@ -177,13 +267,17 @@ class EmbeddedEngine:
 
     def _ensure_views(self, prepared: Prepared, window: Window | None, hidden: bool) -> None:
         assert self._data is not None
-        catalog = self._data.catalog
         names = set(prepared.names)
-        for body in self._function_names.values():
-            names |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", body))
+        called = self._called_functions(names)
+        for fname in called:
+            names |= _identifiers(self._function_names[fname])
+        self._ensure_watchlists(
+            [*prepared.watchlists.values(), *(t for f in called for t in self._function_watchlists[f])]
+        )
+        catalog = self._data.catalog
         for name in sorted(n for n in names if catalog.get(n) is not None):
             if name not in self._columns:
-                self._columns[name] = create_data_table(self._con, catalog.get(name), None, prefer=frozenset(names))
+                self._columns[name] = self._empty_table(catalog.get(name), frozenset(names))
             self._check_case(prepared, name, names)
             key = (window, hidden)
             if self._views.get(name) != key:
@@ -196,6 +290,21 @@ class EmbeddedEngine:
                 )
                 create_view(self._con, name, cols, w, hidden, self._stored.get(name))
                 self._views[name] = key
+
+    def _called_functions(self, names: set[str]) -> set[str]:
+        """The parsers a query may call: those it names, and those their bodies name, transitively.
+
+        By identifier, so a name in a string literal counts too: creating a view too many costs a
+        little, one too few would fail the query.
+        """
+        called: set[str] = set()
+        todo = [n for n in names if n in self._function_names]
+        while todo:
+            name = todo.pop()
+            if name not in called:
+                called.add(name)
+                todo += [n for n in _identifiers(self._function_names[name]) if n in self._function_names]
+        return called
 
     def _check_case(self, prepared: Prepared, table: str, names: set[str]) -> None:
         """Columns differing only in case: DuckDB holds one; a query reading another is refused.
@@ -212,7 +321,7 @@ class EmbeddedEngine:
                 continue
             data = self._data.tables.get(table)
             if kept not in names and not (data and data.rows):
-                self._columns[table] = create_data_table(self._con, schema, None, prefer=frozenset(names))
+                self._columns[table] = self._empty_table(schema, frozenset(names))
                 self._views.pop(table, None)
                 held = {n.casefold(): n for n, _ in self._columns[table]}
                 continue
@@ -242,7 +351,7 @@ class EmbeddedEngine:
                     text.text,
                     schema=schema,
                     query_now=_naive(now),
-                    functions=self._functions or None,
+                    functions=parsed_functions(tuple(self._functions)) if self._functions else None,
                 )
             except duckdb_kql.KqlUnsupportedError as exc:
                 raise self._unsupported(prepared, text, exc) from None
@@ -340,6 +449,18 @@ class EmbeddedEngine:
         return UnsupportedKql(construct, detail, offset)
 
 
+@lru_cache(maxsize=16)
+def parsed_functions(definitions: tuple[str, ...]) -> Any:
+    """duckdb-kql's parsed registry of these stored functions, parsed once.
+
+    `to_sql(functions=[...])` parses every definition on every call (with five parsers that was most
+    of a test run's translation time); it also takes an already-parsed registry, which this keeps.
+    """
+    from duckdb_kql.stored_functions import parse_functions
+
+    return parse_functions(list(definitions))
+
+
 _MISSING_COLUMN = re.compile(
     r'Referenced column "([^"]+)" not found|Column "([^"]+)" referenced that exists in the SELECT clause'
 )
@@ -396,6 +517,20 @@ def _offset(text: Mapped, exc: Exception) -> int | None:
     if span is None:
         return None
     return text.origin_of_line(span.line, span.column)
+
+
+@lru_cache(maxsize=256)
+def _identifiers(text: str) -> frozenset[str]:
+    return frozenset(_IDENT.findall(text))
+
+
+def _held_key(table: TableData) -> tuple | None:
+    """What a sample table's storage holds, comparable across loads (None: cannot tell, always rebuild)."""
+    identity = table.identity()
+    if identity is None:
+        return None
+    # The parts themselves ride along so their ids stay theirs while held (compared by identity first).
+    return ("rows", identity, tuple(storable_columns(table.schema, table)), tuple(table.parts))
 
 
 def _naive(moment: datetime) -> datetime:

@@ -45,6 +45,15 @@ class SampleCache:
                 self._files[key] = read_sample_file(path, display, schema, wait)
         return self._files[key]
 
+    @property
+    def read_paths(self) -> set[Path]:
+        """The sample files read so far (resolved)."""
+        return set(self._read)
+
+    def mark_read(self, paths: set[Path]) -> None:
+        """Count files another cache read (a worker process's) as read by this one."""
+        self._read |= paths
+
     def check_unreferenced(self) -> list[Finding]:
         """Every sample file in the project is evidence: check those no case read."""
         out: list[Finding] = []

@@ -18,14 +18,17 @@ import pytest
 
 from ..config import find_root, load_config
 from ..content.load import Project, load_project
+from .data import SampleCache
 from .runner import RuleTests, collect, run_case
 
 _PROJECTS = pytest.StashKey[dict]()
+_CACHES = pytest.StashKey[dict]()
 _ENGINE = pytest.StashKey[Any]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[_PROJECTS] = {}
+    config.stash[_CACHES] = {}
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -42,6 +45,14 @@ def _project(config: pytest.Config, path: Path) -> Project | None:
     if root not in projects:
         projects[root] = load_project(load_config(root))
     return projects[root]
+
+
+def _cache(config: pytest.Config, project: Project) -> SampleCache:
+    """One sample cache per project for the session: a sample file is read and typed once, not per case."""
+    caches = config.stash[_CACHES]
+    if project.config.root not in caches:
+        caches[project.config.root] = SampleCache(project)
+    return caches[project.config.root]
 
 
 def _engine(config: pytest.Config):
@@ -113,7 +124,7 @@ class CaseItem(pytest.Item):
 
     def runtest(self) -> None:
         project = _project(self.config, self.path)
-        result = run_case(project, self.rule_tests, self.case, _engine(self.config))
+        result = run_case(project, self.rule_tests, self.case, _engine(self.config), _cache(self.config, project))
         if result.status == "not_run":
             pytest.skip(result.message)
         if result.status == "failed":

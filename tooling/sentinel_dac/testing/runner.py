@@ -24,6 +24,7 @@ from ..simulate import simulate_run
 from .cases import TestCase, TestFile, load_test_file
 from .data import CaseData, SampleCache, build_case_data
 from .expect import check
+from .workers import run_parallel, workers_for
 
 
 @dataclass
@@ -215,25 +216,35 @@ def run_project(
     selection: Iterable[Path] | None = None,
     engine_factory: Callable[[], Engine] | None = None,
     require_cases: bool | None = None,
+    jobs: int | None = 1,
 ) -> TestReport:
-    """Run every selected rule's cases; sample files nobody references are still checked."""
+    """Run every selected rule's cases; sample files nobody references are still checked.
+
+    With `jobs` > 1 (None: every core the process may use) enough cases on the embedded engine run
+    in worker processes (`testing/workers.py`; like any `multiprocessing` caller, a script doing
+    this needs an `if __name__ == "__main__":` guard); results come back in the same order.
+    """
     from ..engine.embedded import EmbeddedEngine
 
-    factory = engine_factory or EmbeddedEngine
     rules = collect(project, selection, require_cases)
     report = TestReport(rules=sum(rt.rule is not None for rt in rules))
+    for rt in rules:
+        report.problems.extend(rt.problems)
+    runnable = [rt for rt in rules if rt.rule is not None and rt.cases]
     cache = SampleCache(project)
-    engine = factory()
-    report.engine = engine.name
-    try:
-        for rt in rules:
-            report.problems.extend(rt.problems)
-            if rt.rule is None:
-                continue
-            for case in rt.cases:
-                report.results.append(run_case(project, rt, case, engine, cache))
-    finally:
-        engine.close()
+    workers = 1 if engine_factory is not None else workers_for(jobs, sum(len(rt.cases) for rt in runnable))
+    if workers > 1:
+        per_rule, read = run_parallel(project, runnable, workers)
+        report.results = [r for results in per_rule for r in results]
+        cache.mark_read(read)
+    else:
+        engine = (engine_factory or EmbeddedEngine)()
+        report.engine = engine.name
+        try:
+            for rt in runnable:
+                report.results.extend(run_case(project, rt, case, engine, cache) for case in rt.cases)
+        finally:
+            engine.close()
     if selection is None:
         report.problems.extend(cache.check_unreferenced())
     return report
