@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -251,3 +254,38 @@ def test_a_failing_case_fails_the_same_in_a_worker(tmp_path, monkeypatch, jobs):
     report = run_project(load(root), jobs=jobs)
     failed = [r for r in report.results if r.status == "failed"]
     assert len(failed) == 1 and failed[0].message == "expected 2 alert(s), got 1" and not report.ok
+
+
+class _DiesWhenUnpickled:
+    """A 'rule' that kills the worker process unpickling it, as the OOM killer would."""
+
+    cases = (object(),)
+
+    def __reduce__(self):
+        return (os._exit, (3,))
+
+
+def test_a_worker_that_dies_is_a_clear_error_not_a_traceback(tmp_path):
+    root = repo_subset(tmp_path, "detections/keyvault/kv_forbidden_burst.*", "detections/keyvault/samples")
+    with pytest.raises(workers.WorkerError, match="--jobs 1"):
+        workers.run_parallel(load(root), [_DiesWhenUnpickled()], 2)
+
+
+def test_a_script_read_from_standard_input_runs_its_cases_in_one_process(tmp_path, monkeypatch):
+    """Spawned workers re-import the parent's main file; `python - < script` has none, so no workers."""
+    monkeypatch.setattr(sys.modules["__main__"], "__file__", str(tmp_path / "<stdin>"), raising=False)
+    assert workers.workers_for(4, 500) == 1
+    root = repo_subset(tmp_path, "detections/keyvault/kv_forbidden_burst.*", "detections/keyvault/samples")
+    script = (
+        "from pathlib import Path\n"
+        "from sentinel_dac.config import load_config\n"
+        "from sentinel_dac.content.load import load_project\n"
+        "from sentinel_dac.testing import run_project, workers\n"
+        "workers.MIN_PARALLEL_CASES = 2\n"
+        f"report = run_project(load_project(load_config(Path({str(root)!r}))), jobs=2)\n"
+        "print(report.count('passed'), len(report.results))\n"
+    )
+    done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    passed, total = map(int, done.stdout.split())
+    assert passed == total >= 4

@@ -222,7 +222,8 @@ def run_project(
 
     With `jobs` > 1 (None: every core the process may use) enough cases on the embedded engine run
     in worker processes (`testing/workers.py`; like any `multiprocessing` caller, a script doing
-    this needs an `if __name__ == "__main__":` guard); results come back in the same order.
+    this needs an `if __name__ == "__main__":` guard, and one read from standard input runs serially);
+    results come back in the same order. A worker that dies raises `WorkerError`.
     """
     from ..engine.embedded import EmbeddedEngine
 

@@ -18,11 +18,14 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import sys
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..content.load import Project
+from ..errors import SentinelDacError
 from .data import SampleCache
 
 if TYPE_CHECKING:
@@ -42,12 +45,27 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+class WorkerError(SentinelDacError):
+    """A worker process died (killed, out of memory): its cases have no result."""
+
+
 def workers_for(jobs: int | None, cases: int) -> int:
     """How many processes to use: 1 (in-process) unless there are enough cases to share."""
     wanted = default_jobs() if jobs is None else jobs
-    if wanted <= 1 or cases < MIN_PARALLEL_CASES:
+    if wanted <= 1 or cases < MIN_PARALLEL_CASES or not _spawn_can_start():
         return 1
     return min(wanted, cases)
+
+
+def _spawn_can_start() -> bool:
+    """False when `__main__` names a file a spawned child cannot re-import (`python - < script`).
+
+    A spawned worker first runs the parent's main file again (guarded by `if __name__ ==
+    "__main__"`); a script read from standard input has the name `<stdin>`, no such file
+    exists, and every worker would die on start. Such callers run serially instead.
+    """
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    return main_file is None or Path(main_file).exists()
 
 
 def run_parallel(project: Project, rules: list[RuleTests], workers: int) -> tuple[list[list[CaseResult]], set[Path]]:
@@ -56,11 +74,17 @@ def run_parallel(project: Project, rules: list[RuleTests], workers: int) -> tupl
     results: list[list[CaseResult]] = [[] for _ in rules]
     read: set[Path] = set()
     context = multiprocessing.get_context("spawn")  # fork would copy a parent's DuckDB threads and locks
-    with ProcessPoolExecutor(workers, context, initializer=_start, initargs=(pickle.dumps(project),)) as pool:
-        futures = {i: pool.submit(_run_rule, rules[i]) for i in order}
-        for i, future in futures.items():
-            results[i], paths = future.result()
-            read |= paths
+    try:
+        with ProcessPoolExecutor(workers, context, initializer=_start, initargs=(pickle.dumps(project),)) as pool:
+            futures = {i: pool.submit(_run_rule, rules[i]) for i in order}
+            for i, future in futures.items():
+                results[i], paths = future.result()
+                read |= paths
+    except BrokenProcessPool as exc:
+        raise WorkerError(
+            f"a test worker process stopped before reporting ({exc}); it may have run out of memory or been "
+            "killed: run again with --jobs 1 to run every case in this process"
+        ) from exc
     return results, read
 
 
