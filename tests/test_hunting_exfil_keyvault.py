@@ -106,6 +106,30 @@ def test_users_spreading_uploads_over_services(project, engines):
     assert [(r["User"], r["Services"]) for r in rows] == [("sami.corrin@contoso.example", 3)]
 
 
+def test_use_by_department_takes_each_users_current_profile(project, engines):
+    profiles: dict[str, list[dict]] = {}
+    for r in _raw("genai_exfil", "IdentityInfo"):
+        profiles.setdefault(r["AccountUPN"], []).append(r)
+    finance = {
+        u for u, rows in profiles.items() if max(rows, key=lambda r: r["TimeGenerated"])["Department"] == "Finance"
+    }
+    domains = _domains()
+    finance_bytes = sum(
+        r["SentBytes"]
+        for r in _raw("genai_exfil", "CommonSecurityLog")
+        if r["SourceUserName"] in finance and _matches(r["DestinationHostName"], domains)
+    )
+    rows = _hunt(project, engines, "genai_exfil", "genai_use_by_department", "2026-11-09T00:00:00")
+    by_dept = {r["Department"]: r for r in rows}
+    assert by_dept["Finance"]["UploadBytes"] == finance_bytes > 90_000_000  # sami.corrin's bulk upload is in it
+    # nell.harrow moved from Legal to Corporate Development on 2026-11-03: only the newest row counts
+    assert [r["Department"] for r in profiles["nell.harrow@contoso.example"]] == ["Legal", "Corporate Development"]
+    assert "Legal" not in by_dept and set(by_dept["Corporate Development"]["UnsanctionedServices"]) == {"claude.ai"}
+    # kasi.delacroix's only profile is older than the 14-day full sync: grouped, not dropped
+    assert by_dept["(no IdentityInfo profile)"]["Users"] == 1
+    assert rows[0]["Department"] == "Finance"  # most unsanctioned bytes first
+
+
 def test_secret_reads_against_the_identitys_baseline(project, engines):
     reads = {
         r["Id"]
