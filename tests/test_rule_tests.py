@@ -139,6 +139,27 @@ def test_rows_outside_the_window_are_reported(make_project, monkeypatch):
     assert "3 of 3 AZKVAuditLogs row(s) fall outside this run's window" in res.output
 
 
+def test_a_negative_case_whose_rows_the_rule_never_sees_fails(make_project, monkeypatch):
+    moved = CASES.replace(
+        "    kind: negative\n    now: 2024-05-01T12:00:00Z", "    kind: negative\n    now: 2024-05-01T15:00:00Z", 1
+    )
+    res = run(project(make_project, moved), monkeypatch, "--format", "json")
+    assert res.exit_code == 1
+    [failed] = [r for r in json.loads(res.output)["results"] if r["status"] == "failed"]
+    assert failed["case"] == "two reads do not"
+    assert failed["message"].startswith("none of the case's 2 sample row(s) falls in this run's window")
+    # one row inside the window is enough for the case to mean something
+    one_inside = moved.replace("{TimeGenerated: 2024-05-01T11:11:00Z", "{TimeGenerated: 2024-05-01T14:11:00Z", 1)
+    assert run(project(make_project, one_inside), monkeypatch).exit_code == 0
+    # a case without rows says what the rule does on an empty workspace: not vacuous by this measure
+    empty = CASES.split("  - name: two reads do not")[0] + (
+        "  - name: nothing logged\n    kind: negative\n    now: 2024-05-01T12:00:00Z\n"
+        "    samples:\n      - table: AZKVAuditLogs\n        rows: []\n"
+    )
+    res = run(project(make_project, empty), monkeypatch, "--format", "json")
+    assert [r["status"] for r in json.loads(res.output)["results"]] == ["passed", "passed"], res.output
+
+
 @pytest.mark.parametrize(
     ("change", "code", "fragment"),
     [

@@ -39,7 +39,8 @@ STAGE_OPERATORS: dict[str, str] = {
     "project-reorder": "columns reordered natively, patterns and asc/desc (stages.py)",
     "as": "the result so far, also stored as a table of that name for the rest of the query (stages.py)",
     "evaluate": "the `bag_unpack` plugin: slots become columns typed by their values, prefix, columnsConflict, "
-    "ignoredProperties; `column_ifexists` after it reads its real output (bagunpack.py). Other plugins: no",
+    "ignoredProperties; `column_ifexists` after it reads its real output (bagunpack.py). The `ipv4_lookup` "
+    "plugin: CIDR join, extra keys, return_unmatched (ipv4lookup.py). Other plugins: no",
 }
 """Tabular operators run as pipeline stages (see `parse_stage`)."""
 
@@ -95,7 +96,7 @@ def parse_stage(op: Operator, query: str) -> Stage | None:
 
 
 def _evaluate(op: Operator) -> Stage:
-    """`evaluate bag_unpack(...)` runs as a stage; any other plugin is refused by name."""
+    """`evaluate bag_unpack(...)` and `evaluate ipv4_lookup(...)` run as stages; any other plugin is refused by name."""
     toks = list(op.tokens[1:])
     while len(toks) >= 3 and toks[1].text == "=" and toks[0].text.lower().startswith("hint."):
         toks = toks[3:]
@@ -104,9 +105,13 @@ def _evaluate(op: Operator) -> Stage:
         from .bagunpack import BagUnpack
 
         return BagUnpack.parse(op)
+    if plugin.lower() == "ipv4_lookup":
+        from .ipv4lookup import Ipv4Lookup
+
+        return Ipv4Lookup.parse(op)
     raise UnsupportedKql(
         f"evaluate {plugin}",
-        f"the evaluate plugin {plugin}() is not supported by the embedded engine (supported: bag_unpack)",
+        f"the evaluate plugin {plugin}() is not supported by the embedded engine (supported: bag_unpack, ipv4_lookup)",
         toks[0].start if toks else op.start,
     )
 

@@ -70,6 +70,21 @@ class CaseData:
     dataset: DataSet
     findings: list[Finding] = field(default_factory=list)
 
+    def unseen_by_negative(self, window: Window) -> str | None:
+        """Why a negative case proves nothing: it has sample rows and the run sees none of them.
+
+        Such a case passes whatever the rule does (a moved `now`, a shifted sample), so it is a
+        failure, not a note. A case with no rows at all is left alone: it says what the rule does
+        on an empty workspace.
+        """
+        rows = [r for table in self.dataset.tables.values() for r in table.rows]
+        if not rows or any(window.admits(r) for r in rows):
+            return None
+        return (
+            f"none of the case's {len(rows)} sample row(s) falls in this run's window ({window.describe()}): "
+            "a negative case whose rows the rule never sees cannot fail; move `now` or the rows into the window"
+        )
+
     def outside_window(self, window: Window) -> list[str]:
         notes = []
         for name, table in sorted(self.dataset.tables.items()):

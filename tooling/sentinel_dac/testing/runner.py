@@ -179,6 +179,8 @@ def run_case(
         return _done(result, started)
     result.notes = [*data.outside_window(run.window), *run.notes]
     problems = check(case.expect, run)
+    if case.kind == "negative" and (unseen := data.unseen_by_negative(run.window)):
+        problems.insert(0, unseen)
     if problems:
         result.message = "\n".join(problems)
     else:
