@@ -6,7 +6,7 @@ and otherwise from the operator's documented definition, worked by hand.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -286,3 +286,33 @@ def test_first_argument_named_functions_match_kusto_language():
         str(f.Name) for f in kusto.language.GlobalState.Default.Functions if str(f.ResultNameKind) == "FirstArgument"
     }
     assert named - {"__hll_normalize"} == FIRST_ARGUMENT_NAMED
+
+
+def test_timespan_divided_by_a_number_where_both_kinds_are_known(engine):
+    # KQL: timespan / real -> timespan (https://learn.microsoft.com/kusto/query/numerical-operators)
+    query = (
+        "let Window = 20min;\nlet Parts = 4;\n"
+        "print a = 20min / 2, b = Window / Parts, c = 1.5h / 2.5, d = 2 * 1h / 4, e = 1h / 30min, g = 7 / 2"
+    )
+    row = run(engine, query).rows[0]
+    assert row[:4] == (timedelta(minutes=10), timedelta(minutes=5), timedelta(minutes=36), timedelta(minutes=30))
+    assert row[4:] == (2, 3)  # timespan / timespan is a number; long / long stays integer division
+    # a parameter named like a later let is the parameter (and is not rewritten as a timespan)
+    later = "let f = (W:long) { W / 2 };\nlet W = 1h;\nprint f(5)"
+    assert run(engine, later).rows == [(2,)]
+
+
+def test_a_parameter_named_like_an_earlier_let_is_refused_not_misread(engine):
+    # duckdb-kql 1.1.2 reads the outer let: `W * 2` gave 02:00:00 here; Kusto's answer is 10
+    query = "let W = 1h;\nlet f = (W:long) { W * 2 };\nprint f(5)"
+    with pytest.raises(UnsupportedKql) as caught:
+        run(engine, query)
+    assert caught.value.construct == "parameter shadowing a let" and caught.value.offset == query.index("W:long")
+
+
+def test_timespan_column_divided_by_a_long_is_refused_at_the_division(engine):
+    query = "datatable(t:timespan)[1h] | extend h = t / 2"
+    with pytest.raises(UnsupportedKql) as caught:
+        run(engine, query)
+    assert caught.value.construct == "timespan / number" and caught.value.offset == query.index("/")
+    assert "T * (1.0 / n)" in caught.value.message

@@ -235,6 +235,44 @@ def test_severity_column_must_be_a_string(make_project):
     assert got == {("DAC413", Level.WARNING), ("DAC412", Level.ERROR)}, [f.render() for f in result.findings]
 
 
+ACCOUNT = (
+    "entityMappings:\n  - entityType: Account\n    fieldMappings:\n      - identifier: FullName\n"
+    "        columnName: Caller\nversion: 1.0.0\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "mappings", "flagged"),
+    [
+        # the legacy column reaches the result and nothing maps an Account: the entity is lost
+        ("AZKVAuditLogs | extend AccountCustomEntity = CallerIpAddress | project AccountCustomEntity", None, True),
+        # made inside the query, then projected away: Sentinel never sees it (Azure-Sentinel's CABlockedSigninSpikes)
+        ("AZKVAuditLogs | extend AccountCustomEntity = Identity | project Caller = tostring(Identity)", ACCOUNT, False),
+        # a copy of a column that is mapped as an Account (Azure-Sentinel's Granting_Permissions_To_Account)
+        (
+            "AZKVAuditLogs | extend Caller = tostring(Identity), AccountCustomEntity = tostring(Identity)",
+            ACCOUNT,
+            False,
+        ),
+        # mapped itself
+        (
+            "AZKVAuditLogs | project AccountCustomEntity = tostring(Identity)",
+            ACCOUNT.replace("columnName: Caller", "columnName: AccountCustomEntity"),
+            False,
+        ),
+    ],
+)
+def test_legacy_entity_columns_are_judged_on_the_result_and_the_mapped_types(make_project, query, mappings, flagged):
+    text = rule(query)
+    if mappings:
+        text = text.replace("version: 1.0.0\n", mappings)
+    result = run(make_project, {"detections/r.yaml": text})
+    legacy = [f for f in result.findings if f.code == "DAC241"]
+    assert bool(legacy) is flagged, [f.render() for f in result.findings]
+    if flagged:
+        assert "no entityMappings entry maps an Account entity" in legacy[0].message
+
+
 def test_open_results_are_not_guessed(make_project):
     # evaluate bag_unpack makes the columns unknowable: no output-schema finding either way
     text = rule("AZKVAuditLogs | evaluate bag_unpack(Properties)").replace(

@@ -79,7 +79,11 @@ _DECLARED = [
     Code("DAC238", "invalid-data-connectors", "requiredDataConnectors is malformed."),
     Code("DAC239", "invalid-suppression", "Suppression settings are malformed or out of range."),
     Code("DAC240", "unknown-atlas-id", "A MITRE ATLAS id does not exist."),
-    Code("DAC241", "legacy-entity-column", "A legacy *CustomEntity column has no matching entity mapping."),
+    Code(
+        "DAC241",
+        "legacy-entity-column",
+        "A legacy *CustomEntity column reaches the result and no entity of its type is mapped.",
+    ),
     Code("DAC242", "deprecated-technique", "A technique is deprecated in ATT&CK."),
     Code("DAC250", "invalid-watchlist", "A watchlist definition or its CSV is malformed."),
     Code("DAC251", "invalid-parser", "A parser (KQL function) definition is malformed."),

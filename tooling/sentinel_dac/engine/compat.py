@@ -21,6 +21,12 @@ the embedded engine uses these; an ADX cluster runs the original KQL.
   groups are also allowed" (https://learn.microsoft.com/kusto/query/extract-all-function); Kusto's
   regexes are RE2, which numbers named and unnamed groups in one sequence from the left. duckdb-kql
   selects groups by index only. A name the regex lacks is left alone (duckdb-kql refuses it).
+* `timespan / number` → `timespan * (1.0 / number)`: "timespan / real → timespan" (KQL's arithmetic
+  table, https://learn.microsoft.com/kusto/query/numerical-operators). duckdb-kql 1.1.2 divides any
+  timespan expression as timespan / timespan and fails to bind (`epoch(BIGINT)`). Rewritten where
+  both sides are known without a schema: literals, `let` names bound to a literal, and products or
+  quotients of those (`let Window = 20min; ... Window / 2`). Other divisions of a timespan by a
+  number are refused by name at run time (`embedded._runtime_error`), not answered wrongly.
 """
 
 from __future__ import annotations
@@ -29,7 +35,8 @@ import ast
 import re
 
 from ..catalog.tables import TableCatalog
-from .syntax import Parsed, pipe_units, redundant_parentheses
+from .errors import UnsupportedKql
+from .syntax import Parsed, _walk, pipe_units, redundant_parentheses, tokens
 
 Edit = tuple[int, int, str]
 
@@ -62,6 +69,7 @@ def compat_edits(parsed: Parsed, catalog: TableCatalog, names: set[str]) -> list
                 edits.append(edit)
     for open_at, close_at in redundant_parentheses(parsed):
         edits += [(open_at, open_at + 1, " "), (close_at, close_at + 1, " ")]
+    edits += timespan_divisions(parsed)
     for unit in pipe_units(parsed):
         for op in unit.operators:
             if op.kind == "mv-expand":
@@ -333,3 +341,101 @@ def _string_value(literal: str) -> str | None:
             out.append(body[i])
             i += 1
     return "".join(out)
+
+
+_NUMBER_LITERALS = frozenset(
+    {"LongLiteralExpressionContext", "RealLiteralExpressionContext", "IntLiteralExpressionContext"}
+)
+
+
+def timespan_divisions(parsed: Parsed) -> list[Edit]:
+    """`timespan / number` as `timespan * (1.0 / number)` where both kinds are known (see the module notes)."""
+    kinds = _let_literal_kinds(parsed)
+    edits: list[Edit] = []
+    for node in _walk(parsed.tree):
+        if type(node).__name__ != "MultiplicativeExpressionContext" or node.getChildCount() < 2:
+            continue
+        children = list(node.getChildren())
+        left = _operand_kind(children[0], kinds)
+        for operation in children[1:]:
+            op_toks = tokens(operation)
+            sign = op_toks[0].text
+            right = _operand_kind(operation.getChild(operation.getChildCount() - 1), kinds)
+            if sign == "/" and left == "timespan" and right == "number":
+                edits += [(op_toks[0].start, op_toks[0].end, "* (1.0 /"), (op_toks[-1].end, op_toks[-1].end, ")")]
+            left = _product_kind(sign, left, right)
+    return edits
+
+
+def _let_literal_kinds(parsed: Parsed) -> dict[str, str]:
+    """`let Name = <literal>;` statements: the literal's kind per name (a name bound twice, or also a
+    function parameter somewhere, is left out: its kind depends on scope)."""
+    kinds: dict[str, str] = {}
+    shadowed: set[str] = set()
+    for node in _walk(parsed.tree):
+        kind = type(node).__name__
+        if kind == "LetVariableDeclarationContext":
+            toks = tokens(node)
+            if len(toks) == 4 and toks[2].text == "=":
+                value = _operand_kind(node.getChild(node.getChildCount() - 1), {})
+                if toks[1].text in kinds and kinds[toks[1].text] != value:
+                    shadowed.add(toks[1].text)
+                kinds[toks[1].text] = value
+        elif kind == "LetFunctionParameterListContext":
+            shadowed |= {t.text for t in tokens(node)}
+    return {name: k for name, k in kinds.items() if name not in shadowed and k != "unknown"}
+
+
+def _operand_kind(node, kinds: dict[str, str]) -> str:
+    toks = tokens(node)
+    if len(toks) != 1:
+        return "unknown"
+    for sub in _walk(node):
+        name = type(sub).__name__
+        if name == "TimeSpanLiteralExpressionContext":
+            return "timespan"
+        if name in _NUMBER_LITERALS:
+            return "number"
+    return kinds.get(toks[0].text, "unknown")
+
+
+def _product_kind(sign: str, left: str, right: str) -> str:
+    pair = (left, right)
+    if sign == "*":
+        return {("timespan", "number"): "timespan", ("number", "timespan"): "timespan"}.get(
+            pair, "number" if pair == ("number", "number") else "unknown"
+        )
+    if sign == "/":
+        return {
+            ("timespan", "number"): "timespan",
+            ("timespan", "timespan"): "number",
+            ("number", "number"): "number",
+        }.get(pair, "unknown")
+    return "unknown"
+
+
+def refuse_shadowed_parameters(parsed: Parsed) -> None:
+    """Refuse a let function whose parameter is named like an earlier `let`.
+
+    duckdb-kql 1.1.2 resolves such a parameter to the outer value: `let W = 1h; let f = (W:long)
+    { W * 2 }; print f(5)` gives 02:00:00 where Kusto gives 10 (a parameter shadows the outer name).
+    A silent wrong answer, so the query is refused at the parameter; rename it to run it here.
+    """
+    declared: set[str] = set()
+    for node in _walk(parsed.tree):
+        kind = type(node).__name__
+        if kind == "LetFunctionParameterListContext":
+            toks = tokens(node)
+            for i, tok in enumerate(toks[:-1]):
+                if toks[i + 1].text == ":" and tok.text in declared:
+                    raise UnsupportedKql(
+                        "parameter shadowing a let",
+                        f"the function parameter '{tok.text}' has the name of an earlier let statement; the "
+                        "embedded engine (duckdb-kql 1.1.2) would read the let's value instead of the argument, "
+                        "so it refuses: rename the parameter",
+                        tok.start,
+                    )
+        elif kind in ("LetVariableDeclarationContext", "LetFunctionDeclarationContext"):
+            toks = tokens(node)
+            if len(toks) > 1:
+                declared.add(toks[1].text)

@@ -467,9 +467,17 @@ _MISSING_COLUMN = re.compile(
 _MISSING_TABLE = re.compile(r"Table with name ([^\s!]+) does not exist")
 
 
-def _runtime_error(prepared: Prepared, exc: Exception) -> QueryFailed:
+def _runtime_error(prepared: Prepared, exc: Exception) -> EngineError:
     """DuckDB's error in KQL terms; an unknown column is placed at its first use in the query."""
     message = str(exc).split("\n")[0]
+    if _EPOCH_OF_NUMBER.search(message):
+        return UnsupportedKql(
+            "timespan / number",
+            "dividing a timespan by a number whose type is only known at run time (a column, a function's "
+            "result) is not supported by the embedded engine (duckdb-kql 1.1.2 divides it as timespan / "
+            "timespan); multiply instead: `T * (1.0 / n)`",
+            _first_division(prepared.original),
+        )
     table = _MISSING_TABLE.search(message)
     if table:
         name = table.group(1).strip('"')
@@ -489,6 +497,19 @@ def _runtime_error(prepared: Prepared, exc: Exception) -> QueryFailed:
             where.start() if where else None,
         )
     return QueryFailed(f"the engine failed running the query: {message}")
+
+
+_NUMERIC = r"(?:BIGINT|INTEGER|DOUBLE|DECIMAL(?:\(\d+, ?\d+\))?|FLOAT|HUGEINT|SMALLINT|TINYINT)"
+_EPOCH_OF_NUMBER = re.compile(rf"'epoch\({_NUMERIC}\)'|'//?\(INTERVAL, {_NUMERIC}\)'")
+"""DuckDB's binding errors for a timespan divided by a number (as duckdb-kql 1.1.2 translates it)."""
+
+
+def _first_division(query: str) -> int | None:
+    try:
+        toks = tokens(parse(query).tree)
+    except EngineError:
+        return None
+    return next((t.start for t in toks if t.text == "/"), None)
 
 
 def _first_quoted_name(query: str, message: str) -> int | None:

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .compat import compat_edits, merge
+from .compat import compat_edits, merge, refuse_shadowed_parameters
 from .dataset import DataSet, FunctionDef
 from .errors import QueryFailed, UnsupportedKql
 from .stages import SERIES_FUNCTIONS, Stage, parse_stage
@@ -165,6 +165,7 @@ def prepare(query: str, dataset: DataSet, stages: bool = True) -> Prepared:
 def _prepare(query: str, dataset: DataSet, stages: bool) -> Prepared:
     edits, uses_ingestion, watchlists = rewrite_edits(query, dataset)
     if stages and COMPAT:  # the embedded engine: the compatibility rewrites too
+        refuse_shadowed_parameters(parse(query))
         edits = merge(edits + compat_edits(parse(query), dataset.catalog, set(_IDENT.findall(query))))
     whole = copy_with_edits(Mapped(), query, 0, len(query), edits)
     pipe = pipeline(parse(query))

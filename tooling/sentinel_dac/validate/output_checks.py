@@ -10,6 +10,12 @@ silently empty on every alert. The result schema comes from Kusto.Language
 Incident grouping by custom details (`groupByCustomDetails`) names customDetails
 keys (checked in rule_checks), whose columns are checked here, so grouping is
 covered transitively.
+
+The reverse direction has one check: a legacy `*CustomEntity` column the query
+outputs (Sentinel stopped reading them when entity mapping replaced them) is an
+entity lost only when no entity mapping of its type exists, so DAC241 asks for
+both, on the result schema rather than the query text (a column made and then
+projected away, or copied from a column that is mapped, is no loss).
 """
 
 from __future__ import annotations
@@ -32,7 +38,19 @@ def check_output(item: ContentItem, analysis: Analysis) -> list[Finding]:
     if isinstance(item, AnalyticsRule):
         found += _custom_details(item, analysis)
         found += _alert_details(item, analysis)
+        found += _legacy_entity_columns(item, analysis)
     return found
+
+
+LEGACY_ENTITY_COLUMNS = {
+    "AccountCustomEntity": "Account",
+    "HostCustomEntity": "Host",
+    "IPCustomEntity": "IP",
+    "URLCustomEntity": "URL",
+    "ProcessCustomEntity": "Process",
+    "FileHashCustomEntity": "FileHash",
+}
+"""Pre-entity-mapping columns Sentinel once read as entities, and the entity type each stood for."""
 
 
 def available(analysis: Analysis, missing: str) -> str:
@@ -140,4 +158,21 @@ def _alert_details(rule: AnalyticsRule, analysis: Analysis) -> Iterable[Finding]
                 f"alertDynamicProperties {prop} reads column '{column}', which the query does not output"
                 f"{available(analysis, column)}",
                 _level(analysis, column),
+            )
+
+
+def _legacy_entity_columns(rule: AnalyticsRule, analysis: Analysis) -> Iterable[Finding]:
+    if rule.kind != "Scheduled":
+        return
+    mapped_columns = {fm.column_name for m in rule.entity_mappings for fm in m.field_mappings}
+    mapped_types = {m.entity_type for m in rule.entity_mappings}
+    for column, entity_type in LEGACY_ENTITY_COLUMNS.items():
+        if analysis.outputs(column) and column not in mapped_columns and entity_type not in mapped_types:
+            yield _finding(
+                rule,
+                ("query",),
+                "DAC241",
+                f"the query outputs legacy column {column} but no entityMappings entry maps an {entity_type} "
+                f"entity; Sentinel ignores legacy columns, so the entity would be lost (map {column} as "
+                f"entityType {entity_type})",
             )

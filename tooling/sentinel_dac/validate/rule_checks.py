@@ -23,15 +23,6 @@ SUPPRESSION_RANGE = (timedelta(minutes=5), timedelta(hours=24))
 GROUPING_LOOKBACK_RANGE = (timedelta(minutes=5), timedelta(days=7))
 MAX_PLACEHOLDERS = 3
 PLACEHOLDER = re.compile(r"{{([^{}]*)}}")
-LEGACY_ENTITY_COLUMNS = (
-    "AccountCustomEntity",
-    "HostCustomEntity",
-    "IPCustomEntity",
-    "URLCustomEntity",
-    "ProcessCustomEntity",
-    "FileHashCustomEntity",
-)
-
 Check = Callable[[ContentItem], Iterable[Finding]]
 
 
@@ -182,21 +173,6 @@ def check_alert_details_override(item: ContentItem) -> Iterable[Finding]:
             )
 
 
-def check_legacy_entity_columns(item: ContentItem) -> Iterable[Finding]:
-    if not isinstance(item, AnalyticsRule) or item.kind != "Scheduled":
-        return
-    mapped = {fm.column_name for m in item.entity_mappings for fm in m.field_mappings}
-    for column in LEGACY_ENTITY_COLUMNS:
-        if column in item.query and column not in mapped:
-            yield _f(
-                item,
-                ("query",),
-                "DAC241",
-                f"the query outputs legacy column {column} but no entityMappings entry maps it; "
-                "Sentinel ignores legacy columns, so the entity would be lost",
-            )
-
-
 def check_meta(meta: RuleMeta) -> Iterable[Finding]:
     table = atlas_techniques()
     for i, aid in enumerate(meta.atlas):
@@ -219,7 +195,6 @@ ITEM_CHECKS: tuple[Check, ...] = (
     check_techniques,
     check_entity_identifiers,
     check_alert_details_override,
-    check_legacy_entity_columns,
 )
 
 
