@@ -100,3 +100,13 @@ def test_the_plugin_can_be_disabled(pytester):
     make(pytester)
     result = pytester.runpytest("-p", "no:sentinel_dac")
     assert result.ret == 5  # nothing collected
+
+
+def test_hunting_query_cases_are_items_too(pytester):
+    hunt = "id: 1b2c3d4e-0000-4000-8000-000000000000\nname: h\ndescription: d\nquery: |\n  " + QUERY + "\n"
+    cases = CASES.replace("one.AZKVAuditLogs", "../../detections/kv/one.AZKVAuditLogs").replace("READS", "2")
+    make(pytester, extra={"hunting/kv/h.yaml": hunt, "hunting/kv/h.tests.yaml": cases})
+    pytester.makeini("[pytest]\ntestpaths = detections hunting\n")
+    result = pytester.runpytest("-q")
+    result.assert_outcomes(passed=3, failed=1)  # the rule's two cases, the hunting query's negative; its positive fails
+    result.stdout.fnmatch_lines(["*hunting/kv/h.yaml :: one read fires (positive)*", "*Reads: expected 2, got 1*"])

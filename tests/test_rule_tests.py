@@ -209,13 +209,80 @@ def test_every_sample_file_is_checked_even_when_unused(make_project, monkeypatch
     assert res.exit_code == 1 and "detections/kv/samples/old.Nope.jsonl:0: DAC501 unknown table 'Nope'" in res.output
 
 
-def test_hunting_query_tests_are_refused_loudly(make_project, monkeypatch):
-    root = make_project(
-        {"hunting/h.yaml": "id: 1b2c3d4e-0000-4000-8000-000000000000\nname: h\ndescription: d\nquery: AZKVAuditLogs\n",
-         "hunting/h.tests.yaml": CASES}
-    )  # fmt: skip
-    res = run(root, monkeypatch)
-    assert res.exit_code == 1 and "DAC513 test cases for hunting queries are not supported yet" in res.output
+HUNT = (
+    "id: 1b2c3d4e-0000-4000-8000-000000000000\nname: h\ndescription: d\nquery: |\n"
+    "  AZKVAuditLogs\n  | where OperationName == 'SecretGet'\n  | summarize Reads = count() by CallerIpAddress\n"
+)
+HUNT_CASES = """
+cases:
+  - name: the reads of the last day
+    kind: positive
+    now: 2024-05-01T12:00:00Z
+    samples:
+      - file: samples/three.AZKVAuditLogs.jsonl
+    expect:
+      result_count: 1
+      results:
+        - {CallerIpAddress: 203.0.113.7, Reads: 3}
+  - name: a timespan that ends before the reads
+    kind: negative
+    now: 2024-05-01T12:00:00Z
+    timespan: 45m
+    samples:
+      - file: samples/three.AZKVAuditLogs.jsonl
+      - table: AZKVAuditLogs
+        rows:
+          - {TimeGenerated: 2024-05-01T11:20:00Z, OperationName: SecretList, CallerIpAddress: 203.0.113.9}
+"""
+
+
+def hunting_project(make_project, cases: str = HUNT_CASES):
+    return make_project(
+        {
+            "hunting/kv/h.yaml": HUNT,
+            "hunting/kv/h.tests.yaml": cases,
+            "hunting/kv/samples/three.AZKVAuditLogs.jsonl": jsonl(*ROWS),
+        }
+    )
+
+
+def test_hunting_query_cases_run_with_rows_as_the_answer(make_project, monkeypatch):
+    res = run(hunting_project(make_project), monkeypatch, "--format", "json")
+    data = json.loads(res.output)
+    assert res.exit_code == 0, res.output
+    assert (data["rules"], data["hunting_queries"], data["passed"]) == (0, 1, 2)
+    assert [r["rule"] for r in data["results"]] == ["hunting/kv/h.yaml"] * 2
+    text = run(hunting_project(make_project), monkeypatch).output
+    assert "OK: 0 rule(s), 1 hunting query, 2 case(s): 2 passed" in text
+
+
+def test_hunting_query_cases_fail_with_what_the_query_returned(make_project, monkeypatch):
+    wrong = HUNT_CASES.replace("timespan: 45m", "timespan: 1h").replace("Reads: 3}", "Reads: 4}")
+    res = run(hunting_project(make_project, wrong), monkeypatch, "--format", "json")
+    failed = {r["case"]: r["message"] for r in json.loads(res.output)["results"] if r["status"] == "failed"}
+    assert res.exit_code == 1
+    assert failed["a timespan that ends before the reads"] == (
+        "expected the hunting query to return no rows (negative case), but the query returned 1 row(s)"
+    )
+    assert "Reads: expected 4, got 3" in failed["the reads of the last day"]
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        (("      result_count: 1", "      alert_count: 1"), "a hunting query raises no alerts: alert_count"),
+        (("    timespan: 45m", "    timespan: soon"), "is not a duration"),
+    ],
+)
+def test_hunting_case_files_refuse_what_does_not_apply(make_project, monkeypatch, change, fragment):
+    res = run(hunting_project(make_project, HUNT_CASES.replace(*change, 1)), monkeypatch)
+    assert res.exit_code == 1 and "DAC510" in res.output and fragment in res.output, res.output
+
+
+def test_a_rule_case_cannot_set_a_timespan(make_project, monkeypatch):
+    cases = CASES.replace("    kind: negative\n", "    kind: negative\n    timespan: 1h\n", 1)
+    res = run(project(make_project, cases), monkeypatch)
+    assert res.exit_code == 1 and "timespan applies to hunting query cases" in res.output
 
 
 def test_junit_report(make_project, monkeypatch, tmp_path):

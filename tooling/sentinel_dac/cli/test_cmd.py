@@ -60,7 +60,7 @@ jobs_option = click.option(
 def test(
     app: AppContext, paths, fmt, junit_xml, require_cases, engine, cluster, database, target_name, verbose, jobs
 ) -> None:
-    """Run rule test cases (<rule>.tests.yaml) on the embedded engine or ADX.
+    """Run rule and hunting-query test cases (<name>.tests.yaml) on the embedded engine or ADX.
 
     Exit status: 0 all cases passed, 1 a case failed or a test file/sample is
     invalid, 2 usage error, 3 nothing failed but some cases were not run (the

@@ -4,12 +4,22 @@ The one implementation the test runner, the backtest and the emulator call:
 
     engine.load(dataset)
     result = simulate_run(rule, engine, run_time)   # RunResult: result rows, triggered, alerts, notes
+    result = simulate_hunt(hunting_query, engine, run_time, timespan)   # rows only
 """
 
 from __future__ import annotations
 
 from .alerts import Alert, Entity, build_alerts
-from .run import DEFAULT_POLICY, RunPolicy, RunResult, run_window, simulate_run, trigger_condition
+from .run import (
+    DEFAULT_POLICY,
+    RunPolicy,
+    RunResult,
+    hunt_window,
+    run_window,
+    simulate_hunt,
+    simulate_run,
+    trigger_condition,
+)
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -18,7 +28,9 @@ __all__ = [
     "RunPolicy",
     "RunResult",
     "build_alerts",
+    "hunt_window",
     "run_window",
+    "simulate_hunt",
     "simulate_run",
     "trigger_condition",
 ]

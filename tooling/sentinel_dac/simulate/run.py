@@ -15,6 +15,10 @@ Time model (docs/architecture.md, "Simulator model"):
   ingestion time, once a minute); now() is T.
 * Trigger: the number of result rows against triggerOperator/threshold
   (Scheduled); NRT always alerts when the query returns rows.
+* Hunting queries (`simulate_hunt`): run on demand at T with now() pinned, over
+  every row ingested by T, or over `T - timespan <= TimeGenerated < T` when a
+  timespan is given (as `sentinel-dac hunt --timespan` asks the Logs API); no
+  trigger, no alerts: the result is the answer.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from ..content.model import AnalyticsRule
+from ..content.model import AnalyticsRule, HuntingQuery
 from ..engine.base import Engine
 from ..engine.dataset import Window
 from ..engine.results import QueryResult
@@ -59,10 +63,12 @@ class RunResult:
     trigger: str
     alerts: list[Alert] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    hunting: bool = False
 
     @property
     def fired(self) -> bool:
-        return bool(self.alerts)
+        """A rule fired when it raised alerts; a hunting query, when it returned rows."""
+        return bool(self.result.rows) if self.hunting else bool(self.alerts)
 
     @property
     def rows(self) -> list[dict]:
@@ -109,6 +115,25 @@ def simulate_run(
     for alert in alerts:
         notes.extend(n for n in alert.notes if n not in notes)
     return RunResult(rule.id, run_time, window, result, triggered, trigger, alerts, notes)
+
+
+def hunt_window(run_time: datetime, timespan: timedelta | None = None) -> Window:
+    """The rows a hunting query run at `run_time` sees: ingested by then, within `timespan` when given."""
+    run_time = _utc(run_time)
+    if timespan is None:
+        return Window(ingested_until=run_time)
+    return Window(start=run_time - timespan, end=run_time, ingested_until=run_time)
+
+
+def simulate_hunt(
+    query: HuntingQuery, engine: Engine, run_time: datetime, timespan: timedelta | None = None
+) -> RunResult:
+    """Run a hunting query once at `run_time`: its rows, no trigger and no alerts."""
+    run_time = _utc(run_time)
+    window = hunt_window(run_time, timespan)
+    result = engine.run(query.query, run_time, window)
+    summary = f"the query returned {len(result.rows)} row(s)"
+    return RunResult(query.id, run_time, window, result, bool(result.rows), summary, [], list(result.notes), True)
 
 
 def _utc(moment: datetime) -> datetime:

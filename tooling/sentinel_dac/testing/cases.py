@@ -1,4 +1,8 @@
-"""Test cases: the `<rule>.tests.yaml` file beside a rule, loaded into typed cases.
+"""Test cases: the `<rule>.tests.yaml` file beside a rule or hunting query, loaded into typed cases.
+
+A hunting query's cases use the same format without the alert expectations (a hunting query
+raises no alerts): `kind` says whether it returns rows, `result_count`/`results` what they are,
+and `timespan` (hunting only) the range it runs over, ending at `now`.
 
 Format (schemas/test-cases.schema.json; docs/testing.md has the full guide):
 
@@ -75,6 +79,7 @@ class TestCase:
     file: str
     line: int
     description: str = ""
+    timespan: timedelta | None = None
 
 
 @dataclass
@@ -88,8 +93,11 @@ class TestFile:
     doc: YamlDoc | None = None
 
 
-def load_test_file(path: Path, display: str) -> TestFile:
-    """Load, schema-check and type one tests file; problems are findings, never exceptions."""
+def load_test_file(path: Path, display: str, hunting: bool = False) -> TestFile:
+    """Load, schema-check and type one tests file; problems are findings, never exceptions.
+
+    `hunting`: the file belongs to a hunting query (no alert expectations; `timespan` allowed).
+    """
     tf = TestFile(path, display)
     try:
         doc = load_yaml(path, display)
@@ -103,7 +111,7 @@ def load_test_file(path: Path, display: str) -> TestFile:
         return tf
     seen: dict[str, int] = {}
     for i, raw in enumerate(doc.data["cases"]):
-        case, problems = _case(doc, i, raw, path.parent)
+        case, problems = _case(doc, i, raw, path.parent, hunting)
         tf.findings.extend(problems)
         if case is None:
             continue
@@ -123,7 +131,9 @@ def load_test_file(path: Path, display: str) -> TestFile:
     return tf
 
 
-def _case(doc: YamlDoc, i: int, raw: dict[str, Any], base: Path) -> tuple[TestCase | None, list[Finding]]:
+def _case(
+    doc: YamlDoc, i: int, raw: dict[str, Any], base: Path, hunting: bool = False
+) -> tuple[TestCase | None, list[Finding]]:
     at = ("cases", i)
     problems: list[Finding] = []
 
@@ -153,6 +163,21 @@ def _case(doc: YamlDoc, i: int, raw: dict[str, Any], base: Path) -> tuple[TestCa
         )
     expect_raw = raw.get("expect") or {}
     positive = raw["kind"] == "positive"
+    timespan = None
+    if hunting:
+        for key in ("alert_count", "alerts"):
+            if key in expect_raw:
+                problem(
+                    ("expect", key),
+                    f"a hunting query raises no alerts: {key} does not apply; expect result_count or results",
+                )
+        if "timespan" in raw:
+            try:
+                timespan = parse_delay(raw["timespan"])
+            except ValueError as exc:
+                problem(("timespan",), str(exc))
+    elif "timespan" in raw:
+        problem(("timespan",), "timespan applies to hunting query cases; a rule's run reads its queryPeriod")
     fires = expect_raw.get("fires", positive)
     if fires != positive:
         problem(("expect", "fires"), f"a {raw['kind']} case must {'' if positive else 'not '}fire; fix kind or fires")
@@ -174,6 +199,6 @@ def _case(doc: YamlDoc, i: int, raw: dict[str, Any], base: Path) -> tuple[TestCa
         return None, problems
     line = doc.pos((*at, "name")).line
     case = TestCase(
-        raw["name"], raw["kind"], now, tuple(samples), expect, doc.display, line, raw.get("description", "")
+        raw["name"], raw["kind"], now, tuple(samples), expect, doc.display, line, raw.get("description", ""), timespan
     )
     return case, problems

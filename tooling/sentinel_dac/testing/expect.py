@@ -55,7 +55,12 @@ def check(expect: Expectation, run: RunResult) -> list[str]:
     """Every unmet expectation, as readable lines (empty: the case passes)."""
     problems: list[str] = []
     n_alerts, n_rows = len(run.alerts), len(run.result.rows)
-    if expect.fires != run.fired:
+    if expect.fires != run.fired and run.hunting:
+        problems.append(
+            f"expected the hunting query to return {'rows' if expect.fires else 'no rows'} "
+            f"({'positive' if expect.fires else 'negative'} case), but {run.trigger}"
+        )
+    elif expect.fires != run.fired:
         verb = "fire" if expect.fires else "not fire"
         problems.append(
             f"expected the rule to {verb}, but it raised {n_alerts} alert(s): the query returned {n_rows} row(s) "

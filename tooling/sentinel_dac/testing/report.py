@@ -15,8 +15,9 @@ _MARK = {"passed": "PASS", "failed": "FAIL", "not_run": "NOT RUN"}
 def summary_line(report: TestReport) -> str:
     errors = sum(p.is_error for p in report.problems)
     verdict = "OK" if report.ok else "FAILED"
+    hunting = f", {report.hunting} hunting quer{'y' if report.hunting == 1 else 'ies'}" if report.hunting else ""
     return (
-        f"{verdict}: {report.rules} rule(s), {len(report.results)} case(s): {report.count('passed')} passed, "
+        f"{verdict}: {report.rules} rule(s){hunting}, {len(report.results)} case(s): {report.count('passed')} passed, "
         f"{report.count('failed')} failed, {report.count('not_run')} not run"
         + (f"; {errors} error(s) in test files or samples" if errors else "")
         + f" [engine: {report.engine}]"
@@ -45,6 +46,7 @@ def render_json(report: TestReport, verbose: bool = False) -> str:
     return json.dumps(
         {
             "rules": report.rules,
+            "hunting_queries": report.hunting,
             "cases": len(report.results),
             "passed": report.count("passed"),
             "failed": report.count("failed"),

@@ -1,9 +1,10 @@
 """Run every rule's test cases: the one runner behind `sentinel-dac test`, `check` and the pytest plugin.
 
-`collect(project)` pairs each rule with its tests file and reports what is
-missing (`--require-cases`: one positive and one negative case per rule);
-`run_case(...)` builds the case's data set, loads it into the engine, calls
-`simulate_run` and checks the expectations. A case ends `passed`, `failed`
+`collect(project)` pairs each rule (and each hunting query that has a tests
+file) with its tests file and reports what is missing (`--require-cases`: one
+positive and one negative case per rule); `run_case(...)` builds the case's
+data set, loads it into the engine, calls `simulate_run` (`simulate_hunt` for
+a hunting query) and checks the expectations. A case ends `passed`, `failed`
 (expectations unmet, bad samples, unsupported KQL, query errors) or `not_run`
 (the engine is unavailable) — never silently skipped.
 """
@@ -20,7 +21,7 @@ from ..content.model import AnalyticsRule, HuntingQuery
 from ..engine.base import Engine
 from ..engine.errors import EngineError, EngineUnavailable, UnsupportedKql
 from ..findings import Finding
-from ..simulate import simulate_run
+from ..simulate import simulate_hunt, simulate_run
 from .cases import TestCase, TestFile, load_test_file
 from .data import CaseData, SampleCache, build_case_data
 from .expect import check
@@ -29,7 +30,7 @@ from .workers import run_parallel, workers_for
 
 @dataclass
 class RuleTests:
-    rule: AnalyticsRule | None
+    rule: AnalyticsRule | HuntingQuery | None
     display: str
     tests: TestFile | None
     problems: list[Finding] = field(default_factory=list)
@@ -62,6 +63,7 @@ class TestReport:
     __test__ = False
 
     rules: int = 0
+    hunting: int = 0
     results: list[CaseResult] = field(default_factory=list)
     problems: list[Finding] = field(default_factory=list)
     engine: str = "embedded"
@@ -103,25 +105,11 @@ def collect(
         ):
             out.append(_not_loaded(project, broken[stem], path))
     for stem, path in by_stem.items():
-        if stem in hunting_stems and (chosen is None or _selected(chosen, path.resolve(), None)):
+        if stem in hunting_stems:
             item: HuntingQuery = hunting_stems[stem]
-            out.append(
-                RuleTests(
-                    None,
-                    item.display,
-                    None,
-                    [
-                        Finding(
-                            project.display(path),
-                            1,
-                            1,
-                            "DAC513",
-                            "test cases for hunting queries are not supported yet; "
-                            "the test engine runs analytics rules (Scheduled and NRT)",
-                        )
-                    ],
-                )
-            )
+            if chosen is None or _selected(chosen, item.path.resolve(), path.resolve()):
+                tests = load_test_file(path, project.display(path), hunting=True)
+                out.append(RuleTests(item, item.display, tests, list(tests.findings)))
     return out
 
 
@@ -170,7 +158,10 @@ def run_case(
         return _done(result, started)
     try:
         engine.load(data.dataset)
-        run = simulate_run(rt.rule, engine, case.now)
+        if isinstance(rt.rule, HuntingQuery):
+            run = simulate_hunt(rt.rule, engine, case.now, case.timespan)
+        else:
+            run = simulate_run(rt.rule, engine, case.now)
     except EngineUnavailable as exc:
         result.status, result.message = "not_run", f"not run: {exc.message}"
         return _done(result, started)
@@ -194,7 +185,7 @@ def _done(result: CaseResult, started: float) -> CaseResult:
     return result
 
 
-def engine_error_message(project: Project, rule: AnalyticsRule, exc: EngineError) -> str:
+def engine_error_message(project: Project, rule: AnalyticsRule | HuntingQuery, exc: EngineError) -> str:
     """The engine's error at file:line — in the rule's query or in the parser it happened in."""
     where = rule.display
     if exc.function is not None:
@@ -230,7 +221,10 @@ def run_project(
     from ..engine.embedded import EmbeddedEngine
 
     rules = collect(project, selection, require_cases)
-    report = TestReport(rules=sum(rt.rule is not None for rt in rules))
+    report = TestReport(
+        rules=sum(isinstance(rt.rule, AnalyticsRule) for rt in rules),
+        hunting=sum(isinstance(rt.rule, HuntingQuery) for rt in rules),
+    )
     for rt in rules:
         report.problems.extend(rt.problems)
     runnable = [rt for rt in rules if rt.rule is not None and rt.cases]
