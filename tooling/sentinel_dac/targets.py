@@ -234,7 +234,7 @@ def load_targets(root: Path, path: Path | None = None) -> dict[str, Target]:
     display = _display(path, root)
     if not path.is_file():
         raise ConfigError(
-            f"{display}: no targets file; create it to name the workspaces to deploy to (README: Deploying)"
+            f"{display}: no targets file; create it to name the workspaces to deploy to (docs/deploy.md)"
         )
     from .schemas.check import check_schema
 

@@ -1,6 +1,6 @@
 """Which REST API version each kind of object is sent with, and why.
 
-Chosen deliberately per kind (the README repeats the reasons):
+Chosen deliberately per kind (docs/deploy.md repeats the reasons):
 
 * Scheduled analytics rules: **2025-09-01**, the newest *stable* Microsoft.SecurityInsights
   version whose spec we ship. Stable versions carry no `subTechniques`, and the service rejects a
