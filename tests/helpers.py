@@ -102,6 +102,24 @@ def jsonl(*rows: dict) -> str:
     return "".join(json.dumps(r) + "\n" for r in rows)
 
 
+def watchlist(alias: str, search_key: str, *rows: dict):
+    """A watchlist as loaded content (no file): its columns are the first row's keys."""
+    from sentinel_dac.content.model import Watchlist
+
+    columns = tuple(rows[0]) if rows else (search_key,)
+    return Watchlist(
+        source=None,
+        alias=alias,
+        display_name=alias,
+        description="x",
+        provider="x",
+        search_key=search_key,
+        csv_path=None,
+        columns=columns,
+        rows=tuple(rows),
+    )
+
+
 def dataset(tables: dict[str, list[dict]] | None = None, delay=None, functions=(), watchlists=(), updated=None):
     """A DataSet from plain rows (JSON-like values, as in a sample file); bad rows fail the test."""
     from datetime import timedelta

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from helpers import dataset
+from helpers import dataset, watchlist
 from sentinel_dac.content.model import FunctionParam
 from sentinel_dac.engine import FunctionDef, QueryFailed, UnsupportedKql, Window
 
@@ -52,19 +52,7 @@ def test_tables_without_samples_exist_and_are_empty(engine):
 
 
 def test_getwatchlist_returns_search_key_and_csv_columns(engine):
-    from sentinel_dac.content.model import Watchlist
-
-    wl = Watchlist(
-        source=None,
-        alias="AllowedCallers",
-        display_name="x",
-        description="x",
-        provider="x",
-        search_key="Upn",
-        csv_path=None,
-        columns=("Upn", "Team"),
-        rows=({"Upn": "alice@contoso.com", "Team": "payments"},),
-    )
+    wl = watchlist("AllowedCallers", "Upn", {"Upn": "alice@contoso.com", "Team": "payments"})
     engine.load(dataset({"AZKVAuditLogs": [kv(1), kv(2)]}, watchlists=[wl], updated=NOW))
     result = engine.run("_GetWatchlist('allowedcallers')", NOW)
     assert result.columns == ["_DTItemId", "LastUpdatedTimeUTC", "SearchKey", "Upn", "Team"]

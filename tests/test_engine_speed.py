@@ -22,10 +22,9 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from helpers import dataset, load, repo_subset
+from helpers import dataset, load, repo_subset, watchlist
 from sentinel_dac.catalog.tables import builtin_catalog
 from sentinel_dac.cli import main
-from sentinel_dac.content.model import Watchlist
 from sentinel_dac.engine import DataSet, FunctionDef
 from sentinel_dac.engine import duckdb_tables as tables
 from sentinel_dac.engine.kqltypes import DUCKDB_TYPES
@@ -161,18 +160,8 @@ def test_a_sample_table_is_reused_only_when_it_holds_the_same_samples(engine):
     assert engine.run(count, NOW).rows == [(2,)]
 
 
-def _watchlist(alias: str) -> Watchlist:
-    return Watchlist(
-        source=None,
-        alias=alias,
-        display_name=alias,
-        description="x",
-        provider="x",
-        search_key="Upn",
-        csv_path=None,
-        columns=("Upn",),
-        rows=({"Upn": "alice@contoso.com"},),
-    )
+def _watchlist(alias: str):
+    return watchlist(alias, "Upn", {"Upn": "alice@contoso.com"})
 
 
 def _watchlist_tables(engine) -> list[str]:

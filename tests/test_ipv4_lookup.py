@@ -11,8 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from helpers import dataset
-from sentinel_dac.content.model import Watchlist
+from helpers import dataset, watchlist
 from sentinel_dac.engine import UnsupportedKql
 from sentinel_dac.engine.errors import QueryFailed
 
@@ -70,16 +69,11 @@ def test_a_masked_source_matches_by_the_shorter_prefix(engine):
 
 
 def test_a_watchlist_of_subnets_as_the_lookup_table(engine):
-    watchlist = Watchlist(
-        source=None,
-        alias="ServerNets",
-        display_name="ServerNets",
-        description="x",
-        provider="x",
-        search_key="Subnet",
-        csv_path=None,
-        columns=("Subnet", "Workload"),
-        rows=({"Subnet": "10.20.0.0/22", "Workload": "aks"}, {"Subnet": "10.30.0.0/24", "Workload": "build"}),
+    subnets = watchlist(
+        "ServerNets",
+        "Subnet",
+        {"Subnet": "10.20.0.0/22", "Workload": "aks"},
+        {"Subnet": "10.30.0.0/24", "Workload": "build"},
     )
     rows = [
         {"TimeGenerated": "2024-05-01T11:00:00Z", "SourceIp": ip, "Fqdn": "api.openai.com"}
@@ -89,7 +83,7 @@ def test_a_watchlist_of_subnets_as_the_lookup_table(engine):
         'let Subnets = _GetWatchlist("ServerNets") | project Subnet = SearchKey, Workload;\n'
         "AZFWApplicationRule | evaluate ipv4_lookup(Subnets, SourceIp, Subnet) | project SourceIp, Workload"
     )
-    result = run(engine, query, tables={"AZFWApplicationRule": rows}, watchlists=[watchlist], updated=NOW)
+    result = run(engine, query, tables={"AZFWApplicationRule": rows}, watchlists=[subnets], updated=NOW)
     assert result.rows == [("10.20.3.9", "aks"), ("10.30.0.13", "build")]  # a /22 holds 10.20.3.9
 
 
