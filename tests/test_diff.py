@@ -183,3 +183,79 @@ def test_plan_section_reports_an_unreachable_target(tmp_path):
 
     md = render_runs([TargetRun(T(), error="ServiceRequestError: cannot connect")])  # type: ignore[arg-type]
     assert "| prod | — |" in md and "- :x: **prod**: ServiceRequestError: cannot connect" in md
+
+
+PARSER = """id: 1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b
+Function:
+  Title: Key Vault secret reads
+  Version: 1.0.0
+FunctionName: KvReads
+FunctionAlias: KvReads
+FunctionQuery: |
+  AZKVAuditLogs
+  | where OperationName == "SecretGet"
+"""
+OUTER = (
+    PARSER.replace("1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b", "2f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b")
+    .replace("KvReads", "KvReadsOuter")
+    .replace('AZKVAuditLogs\n  | where OperationName == "SecretGet"', "KvReads() | where isnotempty(CallerIpAddress)")
+)
+WATCHLIST = """watchlistAlias: HighValueVaults
+displayName: High value vaults
+description: Key vaults holding model keys
+provider: sentinel-dac
+itemsSearchKey: VaultName
+source: vaults.csv
+"""
+OTHER_ID = "8f1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"
+
+
+def dependency_repo(tmp_path) -> Repo:
+    repo = Repo(tmp_path / "repo")
+    repo.write("parsers/kvreads.yaml", PARSER)
+    repo.write("parsers/kvreadsouter.yaml", OUTER)
+    repo.write("watchlists/hv/watchlist.yaml", WATCHLIST)
+    repo.write("watchlists/hv/vaults.csv", "VaultName,Owner\nkv-prod-ai,team-a\n")
+    # A reaches KvReads through KvReadsOuter; B reads the watchlist; C uses neither
+    repo.write(
+        "detections/kv/a.yaml",
+        rule(RULE_A, query="KvReadsOuter()\n| summarize Reads = count() by CallerIpAddress", name="Rule A"),
+    )
+    repo.write("detections/kv/a.tests.yaml", CASES)
+    b_query = "AZKVAuditLogs\n| where _ResourceId in ((_GetWatchlist('HighValueVaults') | project SearchKey))"
+    repo.write("detections/kv/b.yaml", rule(RULE_B, query=b_query, name="Rule B"))
+    repo.write("detections/kv/c.yaml", rule(OTHER_ID, query=QUERY, name="Rule C"))
+    repo.commit("base")
+    return repo
+
+
+def test_a_changed_parser_or_watchlist_lists_the_rules_it_reaches_and_runs_their_cases(tmp_path):
+    repo = dependency_repo(tmp_path)
+    repo.write("parsers/kvreads.yaml", PARSER.replace('"SecretGet"', '"SecretList"'))
+    repo.write("watchlists/hv/vaults.csv", "VaultName,Owner\nkv-prod-ai,team-a\nkv-prod-ml,team-b\n")
+    report = report_of(repo)
+    assert [(d.kind, d.name, d.status) for d in report.dependencies] == [
+        ("parser", "KvReads", "changed"),
+        ("watchlist", "HighValueVaults", "changed"),
+    ]
+    assert '+| where OperationName == "SecretList"' in report.dependencies[0].query_diff
+    affected = {c.name: c for c in report.changes if c.status == "affected"}
+    assert set(affected) == {"Rule A", "Rule B"}  # C uses neither; KvReadsOuter itself did not change
+    assert affected["Rule A"].via == ["parser KvReads"] and affected["Rule B"].via == ["watchlist HighValueVaults"]
+    # the parser now keeps SecretList instead of SecretGet: both of A's cases turn, and the PR shows it
+    assert (affected["Rule A"].tests.passed, affected["Rule A"].tests.failed) == (0, 2) and not report.ok
+    assert affected["Rule B"].tests.to_dict() == {"passed": 0, "failed": 0, "not_run": 0, "failures": []}
+    md = render_markdown(report)
+    assert "### Affected through a changed parser or watchlist" in md and "through parser KvReads" in md
+    assert "### Parsers and watchlists" in md and "- changed parser **KvReads** (`parsers/kvreads.yaml`)" in md
+    data = render_json(report)
+    assert [d["name"] for d in data["dependencies"]] == ["KvReads", "HighValueVaults"]
+
+
+def test_metadata_of_a_parser_or_reordered_items_affect_nothing(tmp_path):
+    repo = dependency_repo(tmp_path)
+    repo.write("parsers/kvreads.yaml", PARSER.replace("Key Vault secret reads", "Secret reads, renamed"))
+    repo.write("watchlists/hv/watchlist.yaml", WATCHLIST.replace("holding model keys", "with model keys"))
+    report = report_of(repo)
+    assert report.dependencies == [] and [c for c in report.changes if c.status == "affected"] == []
+    assert "No rule or hunting query changes." in render_markdown(report)

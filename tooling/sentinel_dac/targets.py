@@ -233,9 +233,7 @@ def load_targets(root: Path, path: Path | None = None) -> dict[str, Target]:
     path = Path(path) if path is not None else targets_path(root)
     display = _display(path, root)
     if not path.is_file():
-        raise ConfigError(
-            f"{display}: no targets file; create it to name the workspaces to deploy to (docs/deploy.md)"
-        )
+        raise ConfigError(f"{display}: no targets file; create it to name the workspaces to deploy to (docs/deploy.md)")
     from .schemas.check import check_schema
 
     try:

@@ -18,6 +18,7 @@ import dataclasses
 import re
 from typing import Any
 
+from ..content.dependencies import parser_closure, watchlist_aliases
 from ..content.load import Project
 from ..content.model import AnalyticsRule, HuntingQuery, Watchlist
 from ..content.watchlists import parse_items
@@ -147,18 +148,17 @@ def render_for_target(project: Project, target: Target) -> tuple[Project, dict[s
         problems.append(f"{target.file}:{pos.line}: DAC604 target '{target.name}' selects no rule or hunting query")
     if problems:
         raise DeployError("cannot render content for target:\n" + "\n".join(f"  {p}" for p in problems))
-    needed = _needed_names(rules, hunting)
-    wanted = _parser_closure(project, needed)
+    wanted = parser_closure(project, (i.query for i in [*rules, *hunting]))
     parsers = [
         p
         for p in project.parsers
         if _selected_path(project, target, p.source.path) or p.function_alias.lower() in wanted
     ]
+    read = watchlist_aliases([*(i.query for i in [*rules, *hunting]), *(p.query for p in parsers)])
     watchlists = [
         _override_watchlist(w, target)
         for w in project.watchlists
-        if _selected_path(project, target, w.source.path)
-        or w.alias.lower() in _watchlist_aliases(rules, hunting, parsers)
+        if _selected_path(project, target, w.source.path) or w.alias.lower() in read
     ]
     workbooks = [w for w in project.workbooks if _selected_path(project, target, w.source.path)]
     rendered = dataclasses.replace(
@@ -177,33 +177,6 @@ def _selected_path(project: Project, target: Target, path) -> bool:
     if not sel.include:  # families select rules and hunting queries only; the rest comes as dependencies
         return not sel.families and sel.selects(project.display(path), None)
     return sel.selects(project.display(path), None)
-
-
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_WATCHLIST_CALL = re.compile(r"""_GetWatchlist\s*\(\s*@?['"]([^'"]+)['"]""")
-
-
-def _needed_names(rules, hunting) -> set[str]:
-    return {w.lower() for item in [*rules, *hunting] for w in _WORD.findall(item.query)}
-
-
-def _parser_closure(project: Project, needed: set[str]) -> set[str]:
-    """Function aliases reachable from `needed` through parser bodies (a parser calling a parser)."""
-    by_alias = {p.function_alias.lower(): p for p in project.parsers}
-    seen: set[str] = set()
-    todo = [n for n in needed if n in by_alias]
-    while todo:
-        alias = todo.pop()
-        if alias in seen:
-            continue
-        seen.add(alias)
-        todo += [w.lower() for w in _WORD.findall(by_alias[alias].query) if w.lower() in by_alias]
-    return seen
-
-
-def _watchlist_aliases(rules, hunting, parsers) -> set[str]:
-    texts = [*(i.query for i in [*rules, *hunting]), *(p.query for p in parsers)]
-    return {a.lower() for t in texts for a in _WATCHLIST_CALL.findall(t)}
 
 
 def _override_watchlist(watchlist: Watchlist, target: Target) -> Watchlist:

@@ -5,6 +5,11 @@ working tree: new, changed (logic or only metadata), deprecated and removed rule
 queries, each changed query as a unified diff, the version check's verdict and -- for new and
 changed rules -- their test results (the same `testing.run_project` as `sentinel-dac test`).
 
+A rule's behaviour also changes when a parser it calls (directly or through another parser) or a
+watchlist it reads changes, although its own file does not: parsers (by FunctionAlias) and watchlists
+(by alias) are compared too, and every rule or hunting query that uses a changed one is listed as
+*affected*, with what it goes through, and its cases run like a changed rule's.
+
 The deploy plan is not computed here. `build_diff` takes a `plan` hook: a function given the
 head project that returns a `PlanSection` (markdown + JSON data) or None. `cli/diff_cmd.py`
 passes the hook when targets are reachable (issue 11's `plan` plugs in there), so the PR comment
@@ -21,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from ..config import load_config
+from ..content.dependencies import dependencies
 from ..content.load import Project, load_project
-from ..content.model import AnalyticsRule, ContentItem
+from ..content.model import AnalyticsRule, ContentItem, Parser, Watchlist
 from ..findings import Finding
 from .git import export_tree
 from .lock import expected_lock, lock_path, read_lock
@@ -54,7 +60,7 @@ class TestSummary:
 
 @dataclass
 class ItemChange:
-    status: str  # new | changed | deprecated | removed | metadata
+    status: str  # new | changed | deprecated | removed | metadata | affected
     id: str
     name: str
     path: str
@@ -65,11 +71,31 @@ class ItemChange:
     fields: list[str] = field(default_factory=list)
     deprecation: str | None = None
     tests: TestSummary | None = None
+    via: list[str] = field(default_factory=list)
+    """For `affected`: the changed parsers and watchlists it uses (`parser KeyVaultAudit`)."""
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: v for k, v in self.__dict__.items() if k != "tests"}
         out["tests"] = self.tests.to_dict() if self.tests else None
         return out
+
+
+@dataclass
+class DependencyChange:
+    """A parser or watchlist that is new, changed or removed."""
+
+    kind: str  # parser | watchlist
+    name: str
+    path: str
+    status: str  # new | changed | removed
+    query_diff: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} {self.name}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
 
 
 @dataclass
@@ -81,6 +107,7 @@ class DiffReport:
     plan: PlanSection | None = None
     problems: list[Finding] = field(default_factory=list)
     """Load errors in the head content (the comment says the diff may be incomplete)."""
+    dependencies: list[DependencyChange] = field(default_factory=list)
 
     def of(self, status: str) -> list[ItemChange]:
         return [c for c in self.changes if c.status == status]
@@ -97,6 +124,8 @@ def build_diff(project: Project, base: str, run_tests: bool = True, plan: PlanHo
         commit = export_tree(project.root, base, Path(tmp))
         base_project = load_project(load_config(Path(tmp)))
         changes = compare(base_project, project)
+        changed_dependencies = compare_dependencies(base_project, project)
+        changes += affected(project, changes, changed_dependencies)
         reference = Reference(
             expected_lock(base_project, read_lock(lock_path(base_project), resolve_conflicts=True)).entries,
             f"base {base}",
@@ -111,6 +140,7 @@ def build_diff(project: Project, base: str, run_tests: bool = True, plan: PlanHo
         version_findings=version_findings,
         plan=plan(project) if plan else None,
         problems=[f for f in project.findings if f.is_error],
+        dependencies=changed_dependencies,
     )
 
 
@@ -129,6 +159,75 @@ def compare(base: Project, head: Project) -> list[ItemChange]:
             out.append(_base_change("removed", item, base))
     order = {"new": 0, "changed": 1, "deprecated": 2, "metadata": 3, "removed": 4}
     out.sort(key=lambda c: (order[c.status], c.path))
+    return out
+
+
+def compare_dependencies(base: Project, head: Project) -> list[DependencyChange]:
+    """Parsers (by FunctionAlias) and watchlists (by alias) that are new, changed or removed."""
+    out: list[DependencyChange] = []
+    old_parsers = {p.function_alias.lower(): p for p in base.parsers}
+    new_parsers = {p.function_alias.lower(): p for p in head.parsers}
+    for key in sorted(old_parsers.keys() | new_parsers.keys()):
+        before, after = old_parsers.get(key), new_parsers.get(key)
+        if before is not None and after is not None and _parser_logic(before) == _parser_logic(after):
+            continue
+        shown = after or before
+        assert shown is not None
+        project = head if after is not None else base
+        change = DependencyChange(
+            "parser", shown.function_alias, project.display(shown.source.path), _status(before, after)
+        )
+        if before is not None and after is not None and before.query != after.query:
+            change.query_diff = query_diff(before.query, after.query, change.path)
+        out.append(change)
+    old_lists = {w.alias.lower(): w for w in base.watchlists}
+    new_lists = {w.alias.lower(): w for w in head.watchlists}
+    for key in sorted(old_lists.keys() | new_lists.keys()):
+        before_w, after_w = old_lists.get(key), new_lists.get(key)
+        if before_w is not None and after_w is not None and _watchlist_data(before_w) == _watchlist_data(after_w):
+            continue
+        shown_w = after_w or before_w
+        assert shown_w is not None
+        project = head if after_w is not None else base
+        out.append(
+            DependencyChange(
+                "watchlist", shown_w.alias, project.display(shown_w.source.path), _status(before_w, after_w)
+            )
+        )
+    return out
+
+
+def _status(before: object, after: object) -> str:
+    return "new" if before is None else "removed" if after is None else "changed"
+
+
+def _parser_logic(parser: Parser) -> tuple:
+    return parser.function_name, parser.query.strip(), parser.params
+
+
+def _watchlist_data(watchlist: Watchlist) -> tuple:
+    """What a query reading the watchlist sees: its search key, columns and items."""
+    return watchlist.search_key, watchlist.columns, tuple(tuple(sorted(r.items())) for r in watchlist.rows)
+
+
+def affected(head: Project, changes: list[ItemChange], deps: list[DependencyChange]) -> list[ItemChange]:
+    """Rules and hunting queries not otherwise changed that use a changed parser or watchlist."""
+    if not deps:
+        return []
+    listed = {c.id for c in changes if c.status != "removed"}
+    parsers = {d.name.lower(): d for d in deps if d.kind == "parser"}
+    lists = {d.name.lower(): d for d in deps if d.kind == "watchlist"}
+    out: list[ItemChange] = []
+    for item in sorted(head.items(), key=lambda i: head.display(i.path)):
+        if item.id in listed:
+            continue
+        uses = dependencies(head, [item.query])
+        via = [parsers[p].label for p in sorted(uses.parsers) if p in parsers]
+        via += [lists[w].label for w in sorted(uses.watchlists) if w in lists]
+        if via:
+            change = _base_change("affected", item, head)
+            change.via = via
+            out.append(change)
     return out
 
 
@@ -176,16 +275,18 @@ def query_diff(old: str, new: str, path: str) -> str:
 
 
 def attach_tests(project: Project, changes: list[ItemChange]) -> None:
-    """Run the cases of new and changed analytics rules; record a summary per rule."""
+    """Run the cases of new, changed and affected rules (and hunting queries with cases); a summary each."""
     from ..testing import run_project
 
-    wanted = {c.path: c for c in changes if c.status in ("new", "changed") and c.type == "analytics-rule"}
+    wanted = {c.path: c for c in changes if c.status in ("new", "changed", "affected")}
     if not wanted:
         return
     paths = [project.root / p for p in wanted]
     report = run_project(project, selection=paths, require_cases=False)
+    with_cases = {r.rule for r in report.results}
     for change in wanted.values():
-        change.tests = TestSummary()
+        if change.type == "analytics-rule" or change.path in with_cases:
+            change.tests = TestSummary()
     for r in report.results:
         change = wanted.get(r.rule)
         if change is None or change.tests is None:
@@ -205,6 +306,7 @@ def attach_tests(project: Project, changes: list[ItemChange]) -> None:
 _TITLES = {
     "new": "New",
     "changed": "Changed logic",
+    "affected": "Affected through a changed parser or watchlist",
     "deprecated": "Deprecated",
     "metadata": "Metadata only",
     "removed": "Removed",
@@ -225,7 +327,7 @@ def render_markdown(report: DiffReport) -> str:
 
 def _markdown(report: DiffReport, with_diffs: bool) -> str:
     lines = [f"## sentinel-dac: changes against `{report.base}` ({report.commit[:12]})", ""]
-    if not report.changes:
+    if not report.changes and not report.dependencies:
         lines.append("No rule or hunting query changes.")
     else:
         lines += ["| change | count |", "|---|---|"]
@@ -237,6 +339,15 @@ def _markdown(report: DiffReport, with_diffs: bool) -> str:
         lines += ["", f"### {title}", ""]
         for c in group:
             lines += _render_change(c, with_diffs)
+    if report.dependencies:
+        lines += ["", "### Parsers and watchlists", ""]
+        for d in report.dependencies:
+            lines.append(f"- {d.status} {d.kind} **{_md(d.name)}** (`{d.path}`)")
+            if d.query_diff and with_diffs:
+                fence = "````" if "```" in d.query_diff else "```"
+                lines += ["  <details><summary>KQL diff</summary>", "", f"  {fence}diff"]
+                lines += [f"  {line}" for line in d.query_diff.splitlines()]
+                lines += [f"  {fence}", "  </details>"]
     lines += ["", "### Version check", ""]
     if report.version_findings:
         lines += [f"- :x: `{f.location}` {f.code} {f.message}" for f in report.version_findings]
@@ -259,6 +370,8 @@ def _render_change(c: ItemChange, with_diffs: bool = True) -> list[str]:
     lines = [f"- **{_md(c.name)}** (`{c.path}`, {c.type}){version}"]
     if c.deprecation:
         lines.append(f"  - deprecated {_md(c.deprecation)}")
+    if c.via:
+        lines.append(f"  - through {', '.join(_md(v) for v in c.via)}")
     if c.status in ("changed", "metadata") and c.fields:
         lines.append(f"  - fields: {', '.join(f'`{f}`' for f in c.fields)}")
     if c.tests is not None:
@@ -286,6 +399,7 @@ def render_json(report: DiffReport) -> dict[str, Any]:
         "commit": report.commit,
         "ok": report.ok,
         "changes": [c.to_dict() for c in report.changes],
+        "dependencies": [d.to_dict() for d in report.dependencies],
         "version_check": [f.to_dict() for f in report.version_findings],
         "problems": [f.to_dict() for f in report.problems],
         "plan": None if report.plan is None else report.plan.data,
