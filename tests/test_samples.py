@@ -115,6 +115,22 @@ def test_non_utf8_file(tmp_path):
     assert findings[0].code == "DAC101"
 
 
+def test_unpaired_surrogates_are_refused_where_they_are_and_pairs_kept(tmp_path):
+    # JSON allows "\ud800" alone; UTF-8 (DuckDB, Log Analytics) cannot hold it: an error at the row, not a crash
+    text = (
+        '{"TimeGenerated": "2024-05-01T12:00:00Z", "CallerIpAddress": "ok\\ud83d\\ude00"}\n'
+        '{"TimeGenerated": "2024-05-01T12:00:00Z", "CallerIpAddress": "bad\\ud800"}\n'
+        '{"TimeGenerated": "2024-05-01T12:00:00Z", "Identity": {"claim": ["x", "\\udfff"]}}\n'
+    )
+    sample, findings = read(tmp_path, text)
+    assert [r.values["CallerIpAddress"] for r in sample.rows] == ["ok\U0001f600"]
+    assert [(f.line, f.code, f.field) for f in findings] == [
+        (2, "DAC504", "CallerIpAddress"),
+        (3, "DAC504", "Identity"),
+    ]
+    assert "unpaired UTF-16 surrogate (U+D800)" in findings[0].message and "(U+DFFF)" in findings[1].message
+
+
 @pytest.mark.parametrize(
     ("name", "table"),
     [("AZKVAuditLogs.jsonl", "AZKVAuditLogs"), ("burst.day1.AZKVAuditLogs.jsonl", "AZKVAuditLogs")],

@@ -179,6 +179,17 @@ def type_row(
         if kql_type is None:
             problems.append(RowProblem(key, "DAC502", _unknown_column(key, table)))
             continue
+        lone = _unpaired_surrogate(value)
+        if lone is not None:
+            problems.append(
+                RowProblem(
+                    key,
+                    "DAC504",
+                    f"column {key} ({kql_type}): holds an unpaired UTF-16 surrogate (U+{ord(lone):04X}); "
+                    "\\uD800-\\uDFFF escapes must come in pairs, and Log Analytics stores UTF-8 text",
+                )
+            )
+            continue
         try:
             values[key] = coerce(value, kql_type)
         except ValueTypeError as exc:
@@ -188,6 +199,23 @@ def type_row(
         if generated is not None:
             ingestion = generated + (delay or timedelta(0))
     return (values, ingestion), problems
+
+
+def _unpaired_surrogate(value: Any) -> str | None:
+    """The first lone surrogate in a string, or in a dynamic value's keys and strings (JSON allows `\\ud800`)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            return value[exc.start]
+        return None
+    if isinstance(value, dict):
+        items: list[Any] = [*value.keys(), *value.values()]
+    elif isinstance(value, list):
+        items = value
+    else:
+        return None
+    return next((lone for v in items if (lone := _unpaired_surrogate(v)) is not None), None)
 
 
 def _unknown_column(key: str, table: TableSchema) -> str:
