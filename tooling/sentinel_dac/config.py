@@ -47,6 +47,8 @@ class ProjectConfig:
     backtest: BacktestConfig | None = None
     deprecated_rules: str = "disable"
     """What deploy does with a deprecated rule: `disable` it (kept, enabled false) or `remove` it."""
+    external_data: dict[str, Path] = field(default_factory=dict)
+    """`externaldata:` URL -> the project's recorded copy, read by the embedded engine instead of the web."""
 
     def content_dir(self, name: str) -> Path:
         return self.paths[name]
@@ -88,6 +90,7 @@ def load_config(root: Path | None) -> ProjectConfig:
         ingestion_delay=_delays(doc.data.get("ingestion_delay") or {}),
         deprecated_rules=doc.data.get("deprecated_rules", "disable"),
         backtest=_backtest(root, doc.data.get("backtest")),
+        external_data={url: root / path for url, path in (doc.data.get("externaldata") or {}).items()},
     )
 
 

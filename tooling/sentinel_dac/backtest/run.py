@@ -101,6 +101,7 @@ def run_backtest(
     try:
         dataset = DataSet(project.catalog, functions=functions)
         dataset.add_watchlists(project.watchlists, updated=start)
+        dataset.external = dict(project.config.external_data)
         engine.load(dataset)
         loaded = source.load(engine, needed, project.config.ingestion_delay, project.catalog)
         result.load_seconds = time.perf_counter() - started

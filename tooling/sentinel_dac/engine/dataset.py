@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from ..catalog.tables import TableCatalog, TableSchema
 from ..content.model import FunctionParam, Parser, Watchlist
@@ -107,6 +108,8 @@ class DataSet:
     tables: dict[str, TableData] = field(default_factory=dict)
     watchlists: dict[str, WatchlistData] = field(default_factory=dict)
     functions: list[FunctionDef] = field(default_factory=list)
+    external: dict[str, Path] = field(default_factory=dict)
+    """externaldata URL -> local copy (the project's `externaldata:`), for the embedded engine."""
 
     def add(self, sample: TableSample) -> None:
         schema = self.catalog.get(sample.table)

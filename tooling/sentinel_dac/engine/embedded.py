@@ -35,6 +35,7 @@ from .duckdb_tables import (
 from .errors import EngineError, QueryFailed, UnsupportedKql
 from .extensions import install as install_extensions
 from .extensions import install_macros
+from .externaldata import create_external_table
 from .kqltypes import DUCKDB_TYPES
 from .prepare import HIDDEN_INGESTION, KqlStep, Prepared, StageStep, prepare, prepare_function, watchlist_table
 from .results import QueryResult, duckdb_value, kql_type_of
@@ -69,6 +70,7 @@ class EmbeddedEngine:
         self._stored: dict[str, frozenset[str]] = {}
         self._extra_schema: dict[str, list[str]] = {}
         self._pending_watchlists: dict[str, WatchlistData] = {}
+        self._external: set[str] = set()
         self._function_watchlists: dict[str, list[str]] = {}
         self._functions: list[str] = []
         self._function_names: dict[str, str] = {}
@@ -274,6 +276,10 @@ class EmbeddedEngine:
         self._ensure_watchlists(
             [*prepared.watchlists.values(), *(t for f in called for t in self._function_watchlists[f])]
         )
+        for table, spec in prepared.external.items():  # temporary tables: each connection (fork) has its own
+            if table not in self._external:
+                self._extra_schema[table] = create_external_table(self._con, spec)
+                self._external.add(table)
         catalog = self._data.catalog
         for name in sorted(n for n in names if catalog.get(n) is not None):
             if name not in self._columns:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from .compat import compat_edits, merge, refuse_shadowed_parameters
 from .dataset import DataSet, FunctionDef
 from .errors import QueryFailed, UnsupportedKql
+from .externaldata import ExternalSpec, external_edits
 from .stages import SERIES_FUNCTIONS, Stage, parse_stage
 from .syntax import Mapped, Operator, PipeUnit, copy_with_edits, parse, pipe_units, pipeline
 from .tablefn import expand_table_functions
@@ -102,6 +103,8 @@ class Prepared:
     steps: list[KqlStep | StageStep] = field(default_factory=list)
     uses_ingestion_time: bool = False
     watchlists: dict[str, str] = field(default_factory=dict)
+    external: dict[str, ExternalSpec] = field(default_factory=dict)
+    """Tables standing for externaldata expressions (embedded engine), by table name."""
     names: frozenset[str] = frozenset()
     pre: Mapped | None = None  # the table()-function expansion, when there was one
 
@@ -164,9 +167,16 @@ def prepare(query: str, dataset: DataSet, stages: bool = True) -> Prepared:
 
 def _prepare(query: str, dataset: DataSet, stages: bool) -> Prepared:
     edits, uses_ingestion, watchlists = rewrite_edits(query, dataset)
+    external: dict[str, ExternalSpec] = {}
     if stages and COMPAT:  # the embedded engine: the compatibility rewrites too
         refuse_shadowed_parameters(parse(query))
-        edits = merge(edits + compat_edits(parse(query), dataset.catalog, set(_IDENT.findall(query))))
+        found = external_edits(parse(query), dataset.external)
+        external = {spec.table: spec for _, spec in found}
+        edits = merge(
+            edits
+            + compat_edits(parse(query), dataset.catalog, set(_IDENT.findall(query)))
+            + [edit for edit, _ in found]
+        )
     whole = copy_with_edits(Mapped(), query, 0, len(query), edits)
     pipe = pipeline(parse(query))
     lets_end = pipe.statements_end if pipe else 0
@@ -178,6 +188,7 @@ def _prepare(query: str, dataset: DataSet, stages: bool) -> Prepared:
         edits=edits,
         uses_ingestion_time=uses_ingestion,
         watchlists=watchlists,
+        external=external,
         names=frozenset(_IDENT.findall(query)),
     )
     prepared.steps = _plan(prepared) if stages and pipe else [KqlStep(whole, None)]

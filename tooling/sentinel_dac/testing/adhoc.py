@@ -86,6 +86,7 @@ def load_data(project: Project, data_dir: Path | None) -> DataSet:
             if sample is not None:
                 dataset.add(sample)
     dataset.add_watchlists(project.watchlists, updated=None)
+    dataset.external = dict(project.config.external_data)
     dataset.functions = functions_from_parsers(project.parsers)
     return dataset
 

@@ -110,6 +110,7 @@ def build_case_data(project: Project, case: TestCase, cache: SampleCache) -> Cas
         if sample is not None:
             data.dataset.add(sample)
     data.dataset.add_watchlists(project.watchlists, updated=case.now)
+    data.dataset.external = dict(project.config.external_data)
     data.dataset.functions = functions_from_parsers(project.parsers)
     return data
 
