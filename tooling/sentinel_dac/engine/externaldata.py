@@ -115,7 +115,11 @@ def _string(literal: str) -> str:
     verbatim = text.startswith("@")
     text = text.lstrip("@")
     body = text[1:-1]
-    return body if verbatim else json.loads('"' + body.replace('"', '\\"').replace("\\'", "'") + '"')
+    if verbatim or "\\" not in body:
+        return body
+    if text[0] == "'":  # as a JSON string: \' is a quote, a bare " needs escaping
+        body = body.replace("\\'", "'").replace('"', '\\"')
+    return json.loads('"' + body + '"')
 
 
 def create_external_table(con: Any, spec: ExternalSpec) -> list[str]:
