@@ -332,6 +332,14 @@ def test_cases_of_an_invalid_rule_fail_loudly(make_project, monkeypatch):
     assert "DAC213" in res.output
 
 
+def test_cases_of_an_invalid_hunting_query_fail_loudly(make_project, monkeypatch):
+    root = hunting_project(make_project)
+    (root / "hunting/kv/h.yaml").write_text(HUNT.replace("name: h\n", ""))  # name is required
+    res = run(root, monkeypatch)
+    assert res.exit_code == 1
+    assert "hunting/kv/h.tests.yaml:1: DAC514 the hunting query hunting/kv/h.yaml is invalid" in res.output
+
+
 PARSER = """id: 2f1e0d9c-8b7a-4654-9321-0fedcba98765
 Function:
   Title: Key Vault secret reads

@@ -95,8 +95,10 @@ def collect(
         if require:
             rt.problems.extend(coverage_problems(rt))
         out.append(rt)
-    loaded = {sibling_stem(r.path.resolve()) for r in project.rules}
-    broken = {sibling_stem(p.resolve()): p for p, kind in project.files.items() if kind is FileKind.RULE}
+    loaded = {sibling_stem(i.path.resolve()) for i in project.items()}
+    broken = {
+        sibling_stem(p.resolve()): p for p, kind in project.files.items() if kind in (FileKind.RULE, FileKind.HUNTING)
+    }
     for stem, path in by_stem.items():
         if (
             stem in broken
@@ -114,11 +116,12 @@ def collect(
 
 
 def _not_loaded(project: Project, rule_path: Path, tests_path: Path) -> RuleTests:
-    """A tests file whose rule failed to load: its cases cannot run, which must fail loudly."""
+    """A tests file whose rule or hunting query failed to load: its cases cannot run, which must fail loudly."""
     shown = project.display(rule_path)
     errors = [f for f in project.findings if f.file == shown and f.is_error]
     first = f" ({errors[0].file}:{errors[0].line}: {errors[0].code} {errors[0].message})" if errors else ""
-    message = f"the rule {shown} is invalid, so these cases cannot run{first}; see `sentinel-dac validate`"
+    what = "hunting query" if project.files.get(rule_path) is FileKind.HUNTING else "rule"
+    message = f"the {what} {shown} is invalid, so these cases cannot run{first}; see `sentinel-dac validate`"
     return RuleTests(None, shown, None, [Finding(project.display(tests_path), 1, 1, "DAC514", message)])
 
 
