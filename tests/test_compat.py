@@ -270,6 +270,18 @@ def test_make_set_if_and_make_list_if(engine):
     assert sorted(s) == ["a", "b", "c"] and sorted(lst) == ["a", "b", "c"] and len(capped) == 2
 
 
+def test_minif_and_maxif_take_only_the_rows_the_predicate_keeps(engine):
+    # https://learn.microsoft.com/kusto/query/minif-aggregation-function (and maxif): the min/max of Expr
+    # over the records for which Predicate is true; a group with none has no value (null)
+    query = (
+        'datatable(g:string, x:long, p:bool)["a",1,false, "a",5,true, "a",3,true, "b",9,false]'
+        "\n| summarize minif(x, p), hi = maxif(x, p), big = maxif(x, x > 4) by g | order by g asc"
+    )
+    result = run(engine, query)
+    assert result.columns == ["g", "minif_x", "hi", "big"]
+    assert result.rows == [("a", 3, 5, 5), ("b", None, None, 9)]
+
+
 def test_mv_expand_names_a_call_after_its_column_only_where_kusto_does(engine):
     data = 'datatable(a:string, b:dynamic)["x;y", dynamic({"k":1})]'
     assert run(engine, data + '\n| mv-expand split(a, ";") | project a').rows == [("x",), ("y",)]

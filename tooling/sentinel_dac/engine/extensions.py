@@ -161,7 +161,9 @@ ADDED_AGGREGATE_ALIASES: dict[str, tuple[str, str, str]] = {
 }
 """Aggregations that are another one under a different name (count_distinct is exact; so is dcount here)."""
 
-ADDED_AGGREGATES: dict[str, tuple[str, tuple[int, ...], str, str]] = {
+ADDED_AGGREGATES: dict[str, tuple[str, tuple[int, ...], str | None, str]] = {
+    "minif": ("min({0}) FILTER (WHERE coalesce(({1}), FALSE))", (2,), None, _LEARN + "minif-aggregation-function"),
+    "maxif": ("max({0}) FILTER (WHERE coalesce(({1}), FALSE))", (2,), None, _LEARN + "maxif-aggregation-function"),
     "make_bag": (
         "sdac_merge_bags(list(CAST({0} AS JSON)))|sdac_cap_bag(sdac_merge_bags(list(CAST({0} AS JSON))), {1})",
         (1, 2),
@@ -169,7 +171,9 @@ ADDED_AGGREGATES: dict[str, tuple[str, tuple[int, ...], str, str]] = {
         _LEARN + "make-bag-aggregation-function",
     ),
 }
-"""make_bag: the union of the property bags (a key in several bags: one of its values, here the last).
+"""minif / maxif: min / max over the rows where the predicate is true; null when none is (no row to take).
+
+make_bag: the union of the property bags (a key in several bags: one of its values, here the last).
 
 Templates separated by `|` are the 1-argument and 2-argument forms. make_bag(x, MaxSize) with more
 keys than MaxSize fails the query (which keys Kusto keeps is not documented) instead of answering."""
