@@ -164,36 +164,29 @@ def compare(base: Project, head: Project) -> list[ItemChange]:
 
 def compare_dependencies(base: Project, head: Project) -> list[DependencyChange]:
     """Parsers (by FunctionAlias) and watchlists (by alias) that are new, changed or removed."""
+    parsers = _compare_by_name(
+        "parser", base, head, {p.function_alias.lower(): p for p in base.parsers},
+        {p.function_alias.lower(): p for p in head.parsers}, _parser_logic,
+    )  # fmt: skip
+    watchlists = _compare_by_name(
+        "watchlist", base, head, {w.alias.lower(): w for w in base.watchlists},
+        {w.alias.lower(): w for w in head.watchlists}, _watchlist_data,
+    )  # fmt: skip
+    return parsers + watchlists
+
+
+def _compare_by_name(kind: str, base: Project, head: Project, old: dict, new: dict, logic) -> list[DependencyChange]:
     out: list[DependencyChange] = []
-    old_parsers = {p.function_alias.lower(): p for p in base.parsers}
-    new_parsers = {p.function_alias.lower(): p for p in head.parsers}
-    for key in sorted(old_parsers.keys() | new_parsers.keys()):
-        before, after = old_parsers.get(key), new_parsers.get(key)
-        if before is not None and after is not None and _parser_logic(before) == _parser_logic(after):
+    for key in sorted(old.keys() | new.keys()):
+        before, after = old.get(key), new.get(key)
+        if before is not None and after is not None and logic(before) == logic(after):
             continue
-        shown = after or before
-        assert shown is not None
-        project = head if after is not None else base
-        change = DependencyChange(
-            "parser", shown.function_alias, project.display(shown.source.path), _status(before, after)
-        )
-        if before is not None and after is not None and before.query != after.query:
+        shown, project = (after, head) if after is not None else (before, base)
+        name = shown.function_alias if kind == "parser" else shown.alias
+        change = DependencyChange(kind, name, project.display(shown.source.path), _status(before, after))
+        if kind == "parser" and before is not None and after is not None and before.query != after.query:
             change.query_diff = query_diff(before.query, after.query, change.path)
         out.append(change)
-    old_lists = {w.alias.lower(): w for w in base.watchlists}
-    new_lists = {w.alias.lower(): w for w in head.watchlists}
-    for key in sorted(old_lists.keys() | new_lists.keys()):
-        before_w, after_w = old_lists.get(key), new_lists.get(key)
-        if before_w is not None and after_w is not None and _watchlist_data(before_w) == _watchlist_data(after_w):
-            continue
-        shown_w = after_w or before_w
-        assert shown_w is not None
-        project = head if after_w is not None else base
-        out.append(
-            DependencyChange(
-                "watchlist", shown_w.alias, project.display(shown_w.source.path), _status(before_w, after_w)
-            )
-        )
     return out
 
 
