@@ -76,4 +76,17 @@ def test_new_test_for_an_existing_rule(tmp_path):
     assert "kind: positive" in repo.read("detections/kv/r.tests.yaml")
     assert "kind: negative" in repo.read("detections/kv/r.tests.yaml")
     result = run(repo.root, "new", "test", str(repo.root / "sentinel-dac.yaml"))
-    assert result.exit_code == 2 and "is not an analytics rule" in result.output
+    assert result.exit_code == 2 and "is not an analytics rule or hunting query" in result.output
+
+
+def test_new_test_for_a_hunting_query_expects_rows_not_alerts(tmp_path):
+    repo = Repo(tmp_path)
+    run(repo.root, "new", "hunting", "Odd sign-ins", "--family", "identity", "--table", "SigninLogs")
+    result = run(repo.root, "new", "test", str(repo.root / "hunting/identity/odd_sign_ins.yaml"))
+    assert result.exit_code == 0, result.output
+    tests = repo.read("hunting/identity/odd_sign_ins.tests.yaml")
+    assert "result_count: 1" in tests and "alert_count" not in tests
+    repo.write("hunting/identity/samples/odd_sign_ins.SigninLogs.jsonl", '{"TimeGenerated": "2024-05-01T11:00:00Z"}\n')
+    res = run(repo.root, "test", "--format", "json")
+    data = json.loads(res.output)
+    assert data["hunting_queries"] == 1 and [r["status"] for r in data["results"]] == ["passed", "failed"]

@@ -43,7 +43,7 @@ def hunting(app: AppContext, name: str, family: str, table: str) -> None:
 @click.argument("rule_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_obj
 def test(app: AppContext, rule_file: Path) -> None:
-    """A tests file (one positive, one negative case) and a sample stub for RULE_FILE."""
+    """A tests file (one positive, one negative case) and a sample stub for a rule or hunting query."""
     _report(app, new_tests(app.project([rule_file]), rule_file))
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..content.load import Project, sibling_stem
-from ..content.model import AnalyticsRule
+from ..content.model import AnalyticsRule, ContentItem
 from ..errors import UsageError
 
 STUB_NOTE = (
@@ -114,16 +114,19 @@ def new_hunting(project: Project, name: str, family: str, table: str) -> Scaffol
 
 
 def new_tests(project: Project, rule_path: Path) -> Scaffold:
-    """A tests file and an empty sample for an existing analytics rule."""
+    """A tests file and an empty sample for an existing analytics rule or hunting query."""
     target = rule_path.resolve()
-    rule = next((r for r in project.rules if r.path.resolve() == target), None)
-    if rule is None:
-        raise UsageError(f"{rule_path} is not an analytics rule that loads (see `sentinel-dac validate`)")
+    item = next((r for r in project.items() if r.path.resolve() == target), None)
+    if item is None:
+        raise UsageError(
+            f"{rule_path} is not an analytics rule or hunting query that loads (see `sentinel-dac validate`)"
+        )
     stem = sibling_stem(target)
-    return Scaffold(_write_all(_test_files(stem.parent, stem.name, _first_table(rule))), rule.id)
+    hunting = not isinstance(item, AnalyticsRule)
+    return Scaffold(_write_all(_test_files(stem.parent, stem.name, _first_table(item), hunting)), item.id)
 
 
-def _first_table(rule: AnalyticsRule) -> str:
+def _first_table(rule: ContentItem) -> str:
     for connector in rule.required_data_connectors:
         if connector.data_types:
             return connector.data_types[0]
@@ -135,20 +138,25 @@ def _strip_comments(query: str) -> str:
     return "\n".join(line.split("//", 1)[0] for line in query.splitlines() if not line.lstrip().startswith("let "))
 
 
-def _test_files(folder: Path, stem: str, table: str) -> dict[Path, str]:
+def _test_files(folder: Path, stem: str, table: str, hunting: bool = False) -> dict[Path, str]:
     sample = f"samples/{stem}.{table}.jsonl"
+    positive, expectation, negative = (
+        ("what this query hunts for returns rows", "result_count: 1", "ordinary activity returns no rows")
+        if hunting
+        else ("the attack this rule exists for raises an alert", "alert_count: 1", "ordinary activity raises nothing")
+    )
     tests = (
         "# Test cases (docs/testing.md). TODO: fill the sample file with recorded rows, then say what\n"
         "# each case expects; `sentinel-dac check` fails on the empty sample until then.\n"
         "cases:\n"
-        "  - name: TODO the attack this rule exists for raises an alert\n"
+        f"  - name: TODO {positive}\n"
         "    kind: positive\n"
         "    now: 2024-05-01T12:00:00Z\n"
         "    samples:\n"
         f"      - file: {sample}\n"
         "    expect:\n"
-        "      alert_count: 1\n"
-        "  - name: TODO ordinary activity raises nothing\n"
+        f"      {expectation}\n"
+        f"  - name: TODO {negative}\n"
         "    kind: negative\n"
         "    now: 2024-05-01T12:00:00Z\n"
         "    samples:\n"
