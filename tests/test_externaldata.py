@@ -131,3 +131,12 @@ def test_a_rule_case_reads_the_copy_named_in_the_project_config(make_project, mo
     (root / "sentinel-dac.yaml").write_text('externaldata:\n  "ftp://x": feeds/admins.csv\n')
     bad = CliRunner().invoke(main, ["test"])
     assert bad.exit_code != 0 and "DAC253" in bad.output and "externaldata keys are the URLs" in bad.output
+
+
+def test_the_same_query_follows_the_data_sets_copies(engine, tmp_path):
+    query = f'externaldata(a:string)["{URL}"] with(format="txt")'
+    assert run(engine, tmp_path, query, "one.txt", "x\n").rows == [("x",)]
+    assert run(engine, tmp_path, query, "two.txt", "y\nz\n").rows == [("y",), ("z",)]  # another copy: re-read
+    engine.load(dataset())  # a data set without the mapping: refused, not answered from the last copy
+    with pytest.raises(UnsupportedKql):
+        engine.run(query, NOW)

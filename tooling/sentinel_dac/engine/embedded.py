@@ -238,7 +238,7 @@ class EmbeddedEngine:
     def run(self, query: str, now: datetime, window: Window | None = None) -> QueryResult:
         if self._data is None:
             raise EngineError("no data loaded: call load() first")
-        key = (query, tuple(sorted(self._data.watchlists)))
+        key = (query, tuple(sorted(self._data.watchlists)), tuple(sorted(self._data.external.items())))
         prepared = self._prepared.get(key)
         if prepared is None:
             prepared = self._prepared[key] = prepare(query, self._data)
