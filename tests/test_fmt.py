@@ -62,6 +62,25 @@ def test_long_lines_are_not_rewrapped():
     assert format_yaml_text(text) == text
 
 
+def test_timestamps_keep_the_precision_and_form_they_were_written_in(tmp_path):
+    # ruamel re-emits a timestamp with six fraction digits: the file would read as other data, and fmt refused it
+    cases = (
+        "cases:\n  - name: x\n    kind: negative\n    now:   2024-05-01T12:00:00Z\n    samples:\n"
+        "      - table: AZKVAuditLogs\n        rows:\n"
+        "          - {TimeGenerated: 2024-05-01T11:10:52.71056Z, OperationName: SecretList}\n"
+        "          - {TimeGenerated: 2024-05-01 11:20:52.7+02:00, OperationName: SecretList}\n"
+    )
+    once = format_yaml_text(cases)
+    assert "2024-05-01T11:10:52.71056Z" in once and "2024-05-01 11:20:52.7+02:00" in once
+    assert "now: 2024-05-01T12:00:00Z" in once and format_yaml_text("date: 2026-02-01\n") == "date: 2026-02-01\n"
+    repo = Repo(tmp_path / "repo")
+    repo.write("detections/kv/rule.yaml", format_yaml_text(MESSY))
+    repo.write("detections/kv/rule.tests.yaml", cases)
+    res = run(repo.root, "fmt")
+    assert res.exit_code == 0, res.output
+    assert repo.read("detections/kv/rule.tests.yaml") == once
+
+
 @pytest.fixture
 def repo(tmp_path):
     r = Repo(tmp_path / "repo")

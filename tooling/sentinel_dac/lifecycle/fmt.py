@@ -22,8 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ruamel.yaml import YAML
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.scalarstring import LiteralScalarString
+from ruamel.yaml.timestamp import TimeStamp
 
 from ..content.load import FileKind, Project
 from ..content.yamlsrc import YamlLoadError, load_yaml
@@ -42,8 +45,34 @@ FORMATTED_KINDS = (
 QUERY_KEYS = {FileKind.RULE: "query", FileKind.HUNTING: "query", FileKind.PARSER: "FunctionQuery"}
 
 
+class _Constructor(RoundTripConstructor):
+    """Remembers how a timestamp was written (ruamel re-emits `…:52.71056Z` as `…:52.710560Z`)."""
+
+    def construct_yaml_timestamp(self, node, values=None):
+        data = super().construct_yaml_timestamp(node, values)
+        if isinstance(data, TimeStamp):
+            data._yaml["text"] = node.value
+        return data
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+
+
+class _Representer(RoundTripRepresenter):
+    def represent_datetime(self, data):
+        text = getattr(data, "_yaml", {}).get("text")
+        if text:
+            return self.represent_scalar("tag:yaml.org,2002:timestamp", text)
+        return super().represent_datetime(data)
+
+
+_Representer.add_representer(TimeStamp, _Representer.represent_datetime)
+
+
 def _yaml() -> YAML:
     y = YAML(typ="rt")
+    y.Constructor = _Constructor
+    y.Representer = _Representer
     y.preserve_quotes = True
     y.width = 100_000  # never re-wrap a long line
     y.indent(mapping=2, sequence=4, offset=2)
