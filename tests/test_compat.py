@@ -328,3 +328,17 @@ def test_timespan_column_divided_by_a_long_is_refused_at_the_division(engine):
         run(engine, query)
     assert caught.value.construct == "timespan / number" and caught.value.offset == query.index("/")
     assert "T * (1.0 / n)" in caught.value.message
+
+
+def test_comparisons_with_the_empty_string_hold_for_an_outer_joins_missing_strings(engine):
+    # Kusto has no null string: an unmatched leftouter column is "", so == "" holds and != "" does not
+    # (https://learn.microsoft.com/kusto/query/scalar-data-types/null-values). DuckDB holds NULL there.
+    joined = 'datatable(k:string)["a","b"] | join kind=leftouter (datatable(k:string, p:string)["a","x"]) on k\n'
+    for condition, keys in [
+        ('p == ""', ["b"]), ('"" == p', ["b"]), ("p =~ ''", ["b"]), ('p != ""', ["a"]), ('p !~ @""', ["a"]),
+        ('p == "x"', ["a"]), ('k == "a" and p == ""', []), ('tolower(p) == ""', ["b"]),
+    ]:  # fmt: skip
+        rows = run(engine, joined + f"| where {condition} | project k | order by k asc").rows
+        assert [r[0] for r in rows] == keys, condition
+    labelled = run(engine, joined + '| extend e = iff(p == "", "none", p) | project k, e | order by k asc').rows
+    assert labelled == [("a", "x"), ("b", "none")]

@@ -27,6 +27,10 @@ the embedded engine uses these; an ADX cluster runs the original KQL.
   both sides are known without a schema: literals, `let` names bound to a literal, and products or
   quotients of those (`let Window = 20min; ... Window / 2`). Other divisions of a timespan by a
   number are refused by name at run time (`embedded._runtime_error`), not answered wrongly.
+* `X == ""` / `X =~ ""` → `isempty(X)`, `X != ""` / `X !~ ""` → `isnotempty(X)`: Kusto has no null
+  string ("" stands for it), but an outer join's unmatched string columns are NULL in DuckDB, and
+  there `NULL = ''` is null (the row dropped) while `!=` kept it: three wrong answers after a
+  leftouter join (`where Policy == ""`, `iff(Policy == "", ...)`, `where Policy != ""`).
 """
 
 from __future__ import annotations
@@ -78,6 +82,8 @@ def compat_edits(parsed: Parsed, catalog: TableCatalog, names: set[str]) -> list
                 edit = parse_rewrite(op, text)
                 if edit is not None:
                     edits.append(edit)
+    starts = {e[0] for e in edits}  # an edit already opening at the operand (split, column_ifexists): leave it
+    edits += [e for e in empty_string_comparisons(parsed) if e[0] not in starts and e[1] not in starts]
     return edits
 
 
@@ -439,3 +445,36 @@ def refuse_shadowed_parameters(parsed: Parsed) -> None:
             toks = tokens(node)
             if len(toks) > 1:
                 declared.add(toks[1].text)
+
+
+_EMPTY_LITERALS = frozenset({'""', "''", '@""', "@''"})
+_COMPARISONS = {"==": "isempty", "=~": "isempty", "!=": "isnotempty", "!~": "isnotempty"}
+
+
+def empty_string_comparisons(parsed: Parsed) -> list[Edit]:
+    """`X == ""` and kin as isempty/isnotempty(X) (see the module notes); the literal on either side."""
+    edits: list[Edit] = []
+    for node in _walk(parsed.tree):
+        if type(node).__name__ not in ("EqualityExpressionContext", "StringBinaryOperatorExpressionContext"):
+            continue
+        if node.getChildCount() != 2:
+            continue
+        operation = node.getChild(1)
+        op_toks = tokens(operation)
+        function = _COMPARISONS.get(op_toks[0].text) if op_toks else None
+        if function is None:
+            continue
+        left, right = tokens(node.getChild(0)), tokens(operation.getChild(operation.getChildCount() - 1))
+        if _empty_literal(right) and not _empty_literal(left):
+            other = left
+        elif _empty_literal(left) and not _empty_literal(right):
+            other = right
+        else:
+            continue
+        whole = tokens(node)
+        edits += [(whole[0].start, other[0].start, f"{function}("), (other[-1].end, whole[-1].end, ")")]
+    return edits
+
+
+def _empty_literal(toks) -> bool:
+    return len(toks) == 1 and toks[0].text.lstrip("hH") in _EMPTY_LITERALS
