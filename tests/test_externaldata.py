@@ -140,3 +140,23 @@ def test_the_same_query_follows_the_data_sets_copies(engine, tmp_path):
     engine.load(dataset())  # a data set without the mapping: refused, not answered from the last copy
     with pytest.raises(UnsupportedKql):
         engine.run(query, NOW)
+
+
+def test_validate_names_a_missing_copy_and_warns_where_cases_would_be_refused(make_project):
+    from helpers import validate
+
+    query = f'let Admins = externaldata(Caller:string)["{URL}"] with (format="csv");\nAZKVAuditLogs | take 1'
+    cases = "cases:\n  - name: x\n    kind: negative\n    now: 2024-05-01T12:00:00Z\n    samples: []\n"
+    files = {"detections/kv/r.yaml": rule_text(query), "detections/kv/r.tests.yaml": cases}
+    untested = {"detections/kv/u.yaml": rule_text(query).replace("7a1b2c3d", "7a1b2c3e")}
+    root = make_project({**files, **untested}, config="require_cases: false\n")
+    found = [(f.file, f.line, f.code, f.level.value) for f in validate(root).findings if f.code in ("DAC253", "DAC513")]
+    line = next(n for n, t in enumerate(rule_text(query).splitlines(), 1) if "externaldata(" in t)
+    assert found == [("detections/kv/r.yaml", line, "DAC513", "warning")]  # not u.yaml: no cases, nothing refused
+    config = f'require_cases: false\nexternaldata:\n  "{URL}": feeds/missing.csv\n'
+    root = make_project({**files, **untested}, config=config)
+    (f,) = [f for f in validate(root).findings if f.code in ("DAC253", "DAC513")]
+    assert (f.file, f.line, f.code) == ("sentinel-dac.yaml", 3, "DAC253") and "feeds/missing.csv" in f.message
+    (root / "feeds").mkdir()
+    (root / "feeds/missing.csv").write_text("x\n")
+    assert [f for f in validate(root).findings if f.code in ("DAC253", "DAC513")] == []

@@ -139,6 +139,11 @@ _DECLARED = [
     Code("DAC510", "invalid-tests", "A test-case file is malformed."),
     Code("DAC511", "duplicate-case", "Two test cases of a rule share a name."),
     Code("DAC512", "missing-cases", "A rule lacks a positive or a negative test case."),
+    Code(
+        "DAC513",
+        "externaldata-without-copy",
+        "Test cases beside a query that reads externaldata with no recorded copy.",
+    ),
     Code("DAC514", "rule-not-loaded", "The rule beside a tests file is invalid, so its cases cannot run."),
     Code("DAC520", "case-failed", "A test case's expectations were not met."),
     Code("DAC521", "unsupported-kql", "The query uses KQL the engine does not support."),

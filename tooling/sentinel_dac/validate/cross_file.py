@@ -1,4 +1,4 @@
-"""Checks across files: ids and names unique, siblings attached, aliases unique.
+"""Checks across files: ids and names unique, siblings attached, aliases unique, externaldata copies present.
 
 These are pySigma's `finalize()` step: they need the whole project, so they
 run after every file was checked on its own.
@@ -6,11 +6,12 @@ run after every file was checked on its own.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from ..content.load import FileKind, Project, sibling_stem
-from ..findings import Finding
+from ..findings import Finding, Level
 
 
 def check_project(project: Project) -> list[Finding]:
@@ -20,6 +21,7 @@ def check_project(project: Project) -> list[Finding]:
         *_unique_watchlists(project),
         *_unique_functions(project),
         *_orphan_siblings(project),
+        *_externaldata_copies(project),
     ]
 
 
@@ -84,3 +86,46 @@ def _orphan_siblings(project: Project) -> Iterable[Finding]:
                 "DAC303",
                 f"no rule or hunting query named {sibling_stem(path).name}.yaml beside this file",
             )
+
+
+_EXTERNALDATA = re.compile(r"externaldata\s*\([^)]*\)\s*\[(?P<urls>[^\]]*)\]", re.IGNORECASE)
+_URL = re.compile(r"""[hH]?@?(?P<q>["'])(?P<url>https?://.*?)(?P=q)""")
+
+
+def _externaldata_copies(project: Project) -> Iterable[Finding]:
+    """The recorded copies sentinel-dac.yaml names must exist (DAC253, error), and a rule or hunting query
+    with test cases that reads externaldata needs a copy of each URL (DAC513, warning: its cases would be
+    refused by the embedded engine, which reads no network)."""
+    config = project.config
+    copies = config.external_data
+    if copies and config.config_file is not None:
+        text = config.config_file.read_text(encoding="utf-8")
+        for url, path in copies.items():
+            if not path.is_file():
+                line = text[: max(text.find(url), 0)].count("\n") + 1
+                yield Finding(
+                    config.config_file.name,
+                    line,
+                    1,
+                    "DAC253",
+                    f"externaldata copy {project.display(path)} (for {url}) does not exist",
+                    field="externaldata",
+                )
+    tested = {sibling_stem(p.resolve()) for p in project.test_files}
+    for item in project.items():
+        if sibling_stem(item.path.resolve()) not in tested:
+            continue
+        for match in _EXTERNALDATA.finditer(item.query):
+            for url in (u["url"] for u in _URL.finditer(match["urls"])):
+                if url not in copies:
+                    pos = item.query_pos(match.start())
+                    yield Finding(
+                        item.display,
+                        pos.line,
+                        pos.column,
+                        "DAC513",
+                        f"the test cases beside this query cannot run offline: it reads externaldata {url}, and "
+                        "sentinel-dac.yaml names no recorded copy of it (externaldata: {URL: path})",
+                        level=Level.WARNING,
+                        field="query",
+                    )
