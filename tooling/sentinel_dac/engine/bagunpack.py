@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .errors import QueryFailed, UnsupportedKql
-from .stages import Span, Stage, StageRunner, _constants, _span
+from .stages import Span, Stage, StageRunner, _constants, _span, plugin_tokens
 from .syntax import Mapped, Operator, split_top_level
 
 _NAMED = ("outputcolumnprefix", "columnsconflict", "ignoredproperties")
@@ -37,9 +37,7 @@ class BagUnpack(Stage):
 
     @classmethod
     def parse(cls, op: Operator) -> BagUnpack:
-        toks = list(op.tokens[1:])
-        while len(toks) >= 3 and toks[1].text == "=" and toks[0].text.lower().startswith("hint."):
-            toks = toks[3:]
+        toks = plugin_tokens(op)
         if len(toks) < 3 or toks[0].text.lower() != "bag_unpack" or toks[1].text != "(":
             raise UnsupportedKql("evaluate", "expected `evaluate bag_unpack(Column, ...)`", op.start)
         close = _matching(toks, 1)

@@ -89,7 +89,7 @@ def compat_edits(parsed: Parsed, catalog: TableCatalog, names: set[str]) -> list
 
 def _named_groups(text: str, spans) -> Edit | None:
     """`dynamic(["IPAddress", "Port"])` as `dynamic([2, 5])` for a literal regex naming those groups."""
-    regex = _string_value(text[spans[0][0] : spans[0][1]].strip())
+    regex = string_value(text[spans[0][0] : spans[0][1]].strip())
     selection = text[spans[1][0] : spans[1][1]].strip()
     if regex is None or not selection.startswith("dynamic(") or not selection.endswith(")"):
         return None
@@ -296,7 +296,7 @@ def parse_rewrite(op, text: str) -> Edit | None:
         if tok.text == "*":
             parts.append(".*?")
         elif tok.text[:1] in "'\"@":
-            value = _string_value(tok.text)
+            value = string_value(tok.text)
             if value is None:
                 return None
             parts.append(_re_escape(value))
@@ -331,7 +331,8 @@ def _re_escape(value: str) -> str:
     return "".join("\\" + c if c in r".^$*+?()[]{}|\/" else c for c in value)
 
 
-def _string_value(literal: str) -> str | None:
+def string_value(literal: str) -> str | None:
+    """A KQL string literal's value (`"..."`, `'...'` with escapes, `@"..."` verbatim); None if malformed."""
     if literal.startswith("@"):
         quote = literal[1]
         return literal[2:-1].replace(quote * 2, quote)

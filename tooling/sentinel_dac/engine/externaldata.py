@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .compat import string_value
 from .errors import QueryFailed, UnsupportedKql
 from .kqltypes import DUCKDB_TYPES, ValueTypeError, coerce, parse_datetime, parse_timespan
 from .syntax import Parsed, _walk, tokens
@@ -56,20 +57,31 @@ class ExternalSpec:
 def external_edits(parsed: Parsed, copies: dict[str, Path]) -> list[tuple[tuple[int, int, str], ExternalSpec]]:
     """Each externaldata expression as an edit naming its table, with what the table must hold."""
     out = []
-    for node in _walk(parsed.tree):
-        if type(node).__name__ != "ExternalDataExpressionContext":
-            continue
+    for node in _expressions(parsed):
         toks = tokens(node)
         spec = _spec(node, toks, copies)
         out.append(((toks[0].start, toks[-1].end, spec.table), spec))
     return out
 
 
+def externaldata_urls(parsed: Parsed) -> list[tuple[str, int]]:
+    """Every URL an externaldata expression reads, with the expression's offset (what `validate` checks)."""
+    return [(url, tokens(node)[0].start) for node in _expressions(parsed) for url in _urls(node)]
+
+
+def _expressions(parsed: Parsed):
+    return (n for n in _walk(parsed.tree) if type(n).__name__ == "ExternalDataExpressionContext")
+
+
+def _urls(node: Any) -> list[str]:
+    return [_string(tokens(c)[0].text) for c in node.getChildren() if type(c).__name__.startswith("String")]
+
+
 def _spec(node: Any, toks, copies: dict[str, Path]) -> ExternalSpec:
     children = list(node.getChildren())
     schema = next(c for c in children if type(c).__name__ == "RowSchemaContext")
     columns = _columns(tokens(schema))
-    urls = [_string(tokens(c)[0].text) for c in children if type(c).__name__.startswith("String")]
+    urls = _urls(node)
     options: dict[str, str] = {}
     for clause in (c for c in children if type(c).__name__ == "ExternalDataWithClauseContext"):
         for prop in (c for c in clause.getChildren() if type(c).__name__ == "ExternalDataWithClausePropertyContext"):
@@ -110,16 +122,8 @@ def _columns(toks) -> tuple[tuple[str, str], ...]:
 
 
 def _string(literal: str) -> str:
-    """A KQL string literal's value: `"..."`, `'...'`, `@"..."` (verbatim), `h"..."` (obfuscated)."""
-    text = literal.lstrip("hH")
-    verbatim = text.startswith("@")
-    text = text.lstrip("@")
-    body = text[1:-1]
-    if verbatim or "\\" not in body:
-        return body
-    if text[0] == "'":  # as a JSON string: \' is a quote, a bare " needs escaping
-        body = body.replace("\\'", "'").replace('"', '\\"')
-    return json.loads('"' + body + '"')
+    """A KQL string literal's value; `h"..."` (obfuscated) reads as the literal after the `h`."""
+    return string_value(literal.lstrip("hH")) or ""
 
 
 def create_external_table(con: Any, spec: ExternalSpec) -> list[str]:

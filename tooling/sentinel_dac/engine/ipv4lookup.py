@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from .duckdb_tables import q
 from .errors import QueryFailed, UnsupportedKql
-from .stages import Span, Stage, StageRunner, _append, _constants, _span
+from .stages import Span, Stage, StageRunner, _append, _constants, _span, plugin_tokens
 from .syntax import Operator, Token, split_top_level
 
 _PLUGIN = "evaluate ipv4_lookup"
@@ -37,9 +37,7 @@ class Ipv4Lookup(Stage):
 
     @classmethod
     def parse(cls, op: Operator) -> Ipv4Lookup:
-        toks = list(op.tokens[1:])
-        while len(toks) >= 3 and toks[1].text == "=" and toks[0].text.lower().startswith("hint."):
-            toks = toks[3:]
+        toks = plugin_tokens(op)
         if len(toks) < 3 or toks[0].text.lower() != "ipv4_lookup" or toks[1].text != "(" or toks[-1].text != ")":
             raise UnsupportedKql(
                 _PLUGIN, "expected `evaluate ipv4_lookup(LookupTable, SourceIPv4Key, IPv4LookupKey, ...)`", op.start

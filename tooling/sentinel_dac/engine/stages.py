@@ -95,11 +95,17 @@ def parse_stage(op: Operator, query: str) -> Stage | None:
     return None
 
 
-def _evaluate(op: Operator) -> Stage:
-    """`evaluate bag_unpack(...)` and `evaluate ipv4_lookup(...)` run as stages; any other plugin is refused by name."""
+def plugin_tokens(op: Operator) -> list[Token]:
+    """An `evaluate` operator's tokens from the plugin's name on (`hint.x = y` pairs skipped)."""
     toks = list(op.tokens[1:])
     while len(toks) >= 3 and toks[1].text == "=" and toks[0].text.lower().startswith("hint."):
         toks = toks[3:]
+    return toks
+
+
+def _evaluate(op: Operator) -> Stage:
+    """`evaluate bag_unpack(...)` and `evaluate ipv4_lookup(...)` run as stages; any other plugin is refused by name."""
+    toks = plugin_tokens(op)
     plugin = toks[0].text if toks else "?"
     if plugin.lower() == "bag_unpack":
         from .bagunpack import BagUnpack
